@@ -1,0 +1,51 @@
+// swift-tools-version:6.1
+// CallTriage — overnight triage of 12345 hotline call recordings.
+// The target list reads as the data flow: decode (AudioIO) → signal processing (SignalKit)
+// → keyword spotting → triage → store → batch / review / bench, driven by the `calltriage` CLI.
+import PackageDescription
+
+let package = Package(
+    name: "CallTriage",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "calltriage", targets: ["calltriage"]),
+        .library(name: "AudioIO", targets: ["AudioIO"]),
+        .library(name: "SignalKit", targets: ["SignalKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+    ],
+    targets: [
+        // 1. System libraries (C pointers never leave AudioIO / SignalKit).
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile",
+                       providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f",
+                       providers: [.apt(["libfftw3-dev"])]),
+
+        // 2. Decode: any recording → Float PCM per channel, resampled, fingerprinted.
+        .target(name: "AudioIO", dependencies: [
+            "CSndFile",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
+        // 3. Signal processing: Kaldi-compatible fbank/MFCC, VAD, quality, DTMF.
+        .target(name: "SignalKit", dependencies: ["CFFTW", "AudioIO"]),
+
+        // 9. The command line.
+        .executableTarget(name: "calltriage", dependencies: [
+            "AudioIO", "SignalKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "SignalKit"],
+                    resources: []),
+        .testTarget(name: "SignalKitTests", dependencies: ["SignalKit", "AudioIO"],
+                    resources: [.copy("Golden")]),
+        .testTarget(name: "CLITests", dependencies: ["AudioIO"]),
+    ]
+)
