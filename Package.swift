@@ -42,10 +42,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "SignalKit"],
-                    resources: []),
-        .testTarget(name: "SignalKitTests", dependencies: ["SignalKit", "AudioIO"],
+        // Tests read the committed AudioFixtures/ and golden files; they never need ../shared.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "TestSupport"]),
+        .testTarget(name: "SignalKitTests", dependencies: ["SignalKit", "AudioIO", "TestSupport"],
                     resources: [.copy("Golden")]),
-        .testTarget(name: "CLITests", dependencies: ["AudioIO"]),
+        .testTarget(name: "CLITests", dependencies: ["calltriage", "TestSupport"]),
     ]
 )

@@ -47,6 +47,10 @@ public final class AudioDecoder {
         guard let h = sf_open(path, Int32(SFM_READ), &sfinfo) else {
             let code = sf_error(nil)
             let message = String(cString: sf_strerror(nil))
+            if let tag = WAVHeader.unsupportedFormatTag(path: path) {
+                throw AudioError(.unsupportedEncoding, path: path,
+                                 detail: String(format: "WAV format tag 0x%04X (%@) is not a codec libsndfile decodes", tag.code, tag.name))
+            }
             throw AudioDecoder.openError(code: code, message: message, path: path, size: size, magic: magic)
         }
         handle = h
@@ -161,7 +165,7 @@ public final class AudioDecoder {
                               detail: "not an audio file libsndfile recognises (starts with \(hexPrefix(magic)))")
         default:
             let lower = message.lowercased()
-            if lower.contains("unsupported") || lower.contains("not supported") || lower.contains("format tag")
+            if lower.contains("unsupported") || lower.contains("not supported") || lower.contains("unimplemented") || lower.contains("format tag")
                 || lower.contains("codec") {
                 return AudioError(.unsupportedEncoding, path: path, detail: message)
             }

@@ -66,12 +66,9 @@ public enum FileAnalyzer {
         }
         var channels: [ChannelAnalysis] = []
         for c in 0..<info.channels {
-            let speech = vads[c].finish()
-            // Key presses are tones, not speech: drop speech segments that are only DTMF.
+            // Key presses are tones, not speech: cut them out of the speech segments.
             let tones = dtmfs[c].finish()
-            let speechOnly = speech.filter { s in
-                !tones.contains { t in t.start <= s.start + 0.1 && t.end >= s.end - 0.1 }
-            }
+            let speechOnly = vads[c].finish(excluding: tones.map { Segment(start: $0.start - 0.04, end: $0.end + 0.04) })
             meters[c].noteSpeech(speechOnly)
             channels.append(ChannelAnalysis(index: c, role: roles.role(ofChannel: c, channels: info.channels),
                                             quality: meters[c].finish(), speech: speechOnly, dtmf: tones))

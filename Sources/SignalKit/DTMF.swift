@@ -59,14 +59,18 @@ public final class DTMFDetector {
     private let n: Int
     private let hop: Int
     private let hann: [Float]
+    /// Recent samples (kept ~1 s behind the current frame for the duration measurement).
     private var pending: [Float] = []
+    private var pendingStart = 0          // absolute index of pending[0]
+    private var nextFrameStart = 0        // absolute index of the next frame's first sample
     private var frameIndex = 0
     private var scratch: [Float]
     // Current run.
     private var runDigit: Character? = nil
-    private var runFirst = 0
     private var runAmps: [Double] = []
     private var runCentres: [Double] = []
+    private var runFirstFrame = 0
+    private var runFreqs: (Double, Double) = (0, 0)
     public private(set) var tones: [DTMFTone] = []
 
     public init(sampleRate: Int, options: DTMFOptions = DTMFOptions()) {
@@ -80,14 +84,17 @@ public final class DTMFDetector {
 
     public func accept(_ samples: [Float]) {
         pending.append(contentsOf: samples)
-        var offset = 0
-        pending.withUnsafeBufferPointer { p in
-            while offset + n <= p.count {
-                analyse(p.baseAddress! + offset)
-                offset += hop
-            }
+        while nextFrameStart - pendingStart + n <= pending.count {
+            let offset = nextFrameStart - pendingStart
+            pending.withUnsafeBufferPointer { p in analyse(p.baseAddress! + offset) }
+            nextFrameStart += hop
         }
-        if offset > 0 { pending.removeFirst(min(offset, pending.count)) }
+        // Keep one second of history behind the next frame.
+        let drop = nextFrameStart - pendingStart - sampleRate
+        if drop > sampleRate / 2 {
+            pending.removeFirst(drop)
+            pendingStart += drop
+        }
     }
 
     public func finish() -> [DTMFTone] {
@@ -152,11 +159,14 @@ public final class DTMFDetector {
         }
         let share = (ar * ar + ac * ac) / 2 / framePower
         guard share >= options.minToneShare else { endFrame(nil, 0); return }
-        // Voiced speech has harmonics; a DTMF tone has none at twice the row frequency.
-        let h2 = sqrt(DTMFDetector.goertzel(x, n, 2 * fr, fs)) * 2 / Double(n)
-        guard h2 < ar * 0.2 else { endFrame(nil, 0); return }
+        // Voiced speech has harmonics; a DTMF tone has none at twice the column frequency
+        // (2.4–3.3 kHz, far from every DTMF tone, unlike twice a row frequency).
+        if 2 * fc < fs / 2 - 100 {
+            let h2 = sqrt(DTMFDetector.goertzel(x, n, 2 * fc, fs)) * 2 / Double(n)
+            guard h2 < ac * 0.2 else { endFrame(nil, 0); return }
+        }
         guard min(ar, ac) >= sqrt(2 * minTonePower) else { endFrame(nil, 0); return }
-        endFrame(DTMFDetector.keypad[r][c], min(ar, ac))
+        endFrame(DTMFDetector.keypad[r][c], min(ar, ac), freqs: (fr, fc))
     }
 
     /// Frequency and amplitude of the tone near `nominal` (±4 %, 0.5 % steps, parabolic peak).
@@ -176,10 +186,10 @@ public final class DTMFDetector {
         return (f, amp)
     }
 
-    private func endFrame(_ digit: Character?, _ amplitude: Double) {
+    private func endFrame(_ digit: Character?, _ amplitude: Double, freqs: (Double, Double) = (0, 0)) {
         if digit != runDigit { closeRun() }
         if let d = digit {
-            if runDigit == nil { runDigit = d; runFirst = frameIndex }
+            if runDigit == nil { runDigit = d; runFirstFrame = frameIndex; runFreqs = freqs }
             runAmps.append(amplitude)
             runCentres.append((Double(frameIndex * hop) + Double(n) / 2) / Double(sampleRate))
         }
@@ -188,13 +198,46 @@ public final class DTMFDetector {
     private func closeRun() {
         defer { runDigit = nil; runAmps.removeAll(); runCentres.removeAll() }
         guard let d = runDigit, runAmps.count >= 2, let peak = runAmps.max(), peak > 0 else { return }
-        // Each tone sample lies in n/hop frames and the coherent amplitude is proportional to the
-        // overlap, so hop·Σ(A/Amax) ≈ the tone's duration (≈ window length for shorter tones).
-        let duration = Double(hop) / Double(sampleRate) * runAmps.reduce(0) { $0 + $1 / peak }
-        guard duration >= options.minDurationSeconds else { return }
-        let weight = runAmps.reduce(0, +)
-        let centre = zip(runAmps, runCentres).reduce(0) { $0 + $1.0 * $1.1 } / weight
-        tones.append(DTMFTone(digit: d, start: max(0, centre - duration / 2), end: centre + duration / 2))
+        let fs = Double(sampleRate)
+        var start: Double, end: Double
+        if let (s, e) = envelopeSpan() {
+            start = s; end = e
+        } else {
+            // Longer than the history: the frames bound it well enough.
+            let weight = runAmps.reduce(0, +)
+            let centre = zip(runAmps, runCentres).reduce(0) { $0 + $1.0 * $1.1 } / weight
+            let duration = Double(hop) / fs * runAmps.reduce(0) { $0 + $1 / peak }
+            start = max(0, centre - duration / 2); end = centre + duration / 2
+        }
+        guard end - start >= options.minDurationSeconds else { return }
+        tones.append(DTMFTone(digit: d, start: start, end: end))
+    }
+
+    /// Start and end of the current run's tone from an 8 ms Goertzel envelope at 1 ms steps:
+    /// the tone lies between the half-amplitude points (shifted by half the window).
+    private func envelopeSpan() -> (Double, Double)? {
+        let fs = Double(sampleRate)
+        let w = Int(0.008 * fs), step = max(1, sampleRate / 1000)
+        let from = runFirstFrame * hop - n, to = (frameIndex) * hop + n
+        guard from - pendingStart >= 0 || runFirstFrame * hop - pendingStart >= 0 else { return nil }
+        let lo = max(from, pendingStart), hi = min(to, pendingStart + pending.count)
+        guard hi - lo > w else { return nil }
+        var amps: [Double] = []
+        var starts: [Int] = []
+        pending.withUnsafeBufferPointer { p in
+            var t = lo
+            while t + w <= hi {
+                let x = p.baseAddress! + (t - pendingStart)
+                let a = DTMFDetector.goertzel(x, w, runFreqs.0, fs).squareRoot() + DTMFDetector.goertzel(x, w, runFreqs.1, fs).squareRoot()
+                amps.append(a); starts.append(t)
+                t += step
+            }
+        }
+        guard let mx = amps.max(), mx > 0,
+              let first = amps.firstIndex(where: { $0 >= mx / 2 }),
+              let last = amps.lastIndex(where: { $0 >= mx / 2 }) else { return nil }
+        let half = Double(w) / 2
+        return ((Double(starts[first]) + half) / fs, (Double(starts[last]) + half) / fs)
     }
 
     /// Whole-signal convenience.

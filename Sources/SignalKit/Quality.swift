@@ -64,6 +64,7 @@ public final class QualityMeter {
     private var speechSegmentsSeen = false
     // Long-term spectrum for bandwidth.
     private let ltasFFT: RealFFT
+    private let ltasWindow: [Float]
     private var ltas: [Double]
     private var ltasPending: [Float] = []
     private var ltasSpectrum: [Float]
@@ -74,6 +75,7 @@ public final class QualityMeter {
         self.options = options
         let nfft = FrameOptions.nextPowerOfTwo(Int(0.032 * Double(rawRate)))
         ltasFFT = RealFFT(size: nfft)
+        ltasWindow = WindowType.hann.coefficients(nfft)
         ltas = [Double](repeating: 0, count: nfft / 2 + 1)
         ltasSpectrum = [Float](repeating: 0, count: nfft / 2 + 1)
     }
@@ -112,7 +114,7 @@ public final class QualityMeter {
         while off + size <= ltasPending.count {
             if ltasFrames % 2 == 0 {
                 let buf = ltasFFT.inputBuffer
-                for i in 0..<size { buf[i] = ltasPending[off + i] }
+                for i in 0..<size { buf[i] = ltasPending[off + i] * ltasWindow[i] }
                 ltasSpectrum.withUnsafeMutableBufferPointer { ltasFFT.powerSpectrum(into: $0.baseAddress!) }
                 for k in 0..<ltas.count { ltas[k] += Double(ltasSpectrum[k]) }
             }
@@ -142,16 +144,29 @@ public final class QualityMeter {
         frames += 1
         let e = Double(energyDB)
         if e < -60 { silentFrames += 1 }
-        let bin = min(max(Int((e + 150) * 4), 0), histogram.count - 1)
-        histogram[bin] += 1
+        // Digital-zero frames (dropouts, padding) say nothing about the noise floor.
+        if e > -140 {
+            let bin = min(max(Int((e + 150) * 4), 0), histogram.count - 1)
+            histogram[bin] += 1
+            histogramCount += 1
+        }
         if isSpeech { speechPower += pow(10, e / 10); speechFrames += 1 }
+        else if e > -140 {
+            pauseHistogram[min(max(Int((e + 150) * 4), 0), pauseHistogram.count - 1)] += 1
+            pauseFrames += 1
+        }
     }
+
+    private var pauseHistogram = [Int](repeating: 0, count: 640)
+    private var pauseFrames = 0
+
+    private var histogramCount = 0
 
     public func noteSpeech(_ segments: [Segment]) { speechSegmentsSeen = !segments.isEmpty }
 
-    private func percentileDB(_ q: Double) -> Double? {
-        guard frames > 0 else { return nil }
-        let target = Int(Double(frames) * q)
+    static func percentile(_ histogram: [Int], count: Int, _ q: Double) -> Double? {
+        guard count > 0 else { return nil }
+        let target = Int(Double(count) * q)
         var acc = 0
         for (i, c) in histogram.enumerated() {
             acc += c
@@ -170,13 +185,19 @@ public final class QualityMeter {
         let clipped = peak > 0.05 ? flatRuns.filter { $0.key >= clipLevel }.reduce(0) { $0 + $1.value } : 0
         let clipRatio = Double(clipped) / n
         var snr: Double? = nil, noiseDB: Double? = nil, speechDB: Double? = nil
-        if let nf = percentileDB(0.1) { noiseDB = nf }
+        // Noise: median energy of the pauses when there are enough of them (≥ 0.2 s; the median
+        // ignores speech tails in the VAD's hangover), else the 10th percentile of all frames
+        // (+1.5 dB: a low percentile sits below the mean).
+        if pauseFrames >= 20, let med = QualityMeter.percentile(pauseHistogram, count: pauseFrames, 0.5) {
+            noiseDB = med + 0.5
+        } else if let nf = QualityMeter.percentile(histogram, count: histogramCount, 0.1) {
+            noiseDB = nf + 1.5
+        }
         if speechFrames > 0, let nf = noiseDB {
             let ps = speechPower / Double(speechFrames)
             let pn = pow(10, nf / 10)
             speechDB = 10 * log10(ps)
             snr = 10 * log10(max(ps - pn, ps * 1e-4) / pn)
-            if nf <= -149 { snr = 99 }   // digital silence between words
             snr = min(snr!, 99)
         }
         // Bandwidth from the long-term spectrum in 125 Hz bands.
@@ -185,11 +206,16 @@ public final class QualityMeter {
         var bands: [Double] = []
         var k = 1
         while k < ltas.count { bands.append(ltas[k..<min(k + bandBins, ltas.count)].reduce(0, +)); k += bandBins }
+        // Reference: the median band in the telephone band (300–3400 Hz); the effective bandwidth
+        // is the top of the highest band within 30 dB of it (broadband noise far below doesn't count).
         var bandwidth = 0.0
-        if let mx = bands.max(), mx > 0 {
-            let floor = mx * 1e-4
+        let bandHz = Double(bandBins) * binHz
+        let tel = bands.enumerated().filter { Double($0.offset) * bandHz >= 300 && Double($0.offset + 1) * bandHz <= 3400 }
+            .map(\.element).sorted()
+        if !tel.isEmpty, tel[tel.count / 2] > 0 {
+            let floor = tel[tel.count / 2] * 1e-3
             if let last = bands.lastIndex(where: { $0 >= floor }) {
-                bandwidth = min(Double(last + 1) * Double(bandBins) * binHz, Double(rawRate) / 2)
+                bandwidth = min(Double(last + 1) * bandHz, Double(rawRate) / 2)
             }
         }
         let band = bandwidth <= options.narrowbandMaxHz ? "narrowband" : "wideband"

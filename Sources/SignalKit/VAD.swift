@@ -6,6 +6,22 @@ public struct Segment: Sendable, Equatable, Codable {
     public var end: Double
     public init(start: Double, end: Double) { self.start = start; self.end = end }
     public var duration: Double { end - start }
+
+    /// `segments` minus the union of `holes`, keeping pieces of at least `minDuration`.
+    public static func subtract(_ holes: [Segment], from segments: [Segment], minDuration: Double = 0) -> [Segment] {
+        guard !holes.isEmpty else { return segments }
+        let sorted = holes.sorted { $0.start < $1.start }
+        var out: [Segment] = []
+        for s in segments {
+            var cursor = s.start
+            for h in sorted where h.end > cursor && h.start < s.end {
+                if h.start > cursor { out.append(Segment(start: cursor, end: h.start)) }
+                cursor = max(cursor, h.end)
+            }
+            if cursor < s.end { out.append(Segment(start: cursor, end: s.end)) }
+        }
+        return out.filter { $0.duration >= minDuration }
+    }
 }
 
 /// VAD settings. Defaults were tuned on synthetic telephone speech with pink and babble
@@ -21,7 +37,7 @@ public struct VADOptions: Sendable, Codable, Equatable {
     /// Minimum-statistics window for the noise estimate (seconds).
     public var noiseWindowSeconds: Double = 1.5
     /// Speech continues this long after the last speech frame (seconds).
-    public var hangoverSeconds: Double = 0.15
+    public var hangoverSeconds: Double = 0.08
     /// Segments shorter than this are dropped; gaps shorter than `mergeGap` are bridged.
     public var minSpeechSeconds: Double = 0.12
     public var mergeGapSeconds: Double = 0.3
@@ -112,10 +128,11 @@ public final class VoiceActivityDetector {
         if offset > 0 { pending.removeFirst(min(offset, pending.count)) }
     }
 
-    /// Closes the stream and returns all speech segments.
-    public func finish() -> [Segment] {
+    /// Closes the stream and returns all speech segments, minus `excluding` (e.g. DTMF tones),
+    /// which are cut out before short gaps are bridged.
+    public func finish(excluding holes: [Segment] = []) -> [Segment] {
         if inSpeech { closeSegment(endFrame: min(frameIndex, lastSpeechFrame + hangoverFrames + 1)) }
-        return postProcess(rawSegments)
+        return postProcess(Segment.subtract(holes, from: rawSegments))
     }
 
     private var hangoverFrames: Int { Int(options.hangoverSeconds * 100) }
@@ -131,14 +148,13 @@ public final class VoiceActivityDetector {
         for i in frameLength..<fft.size { buf[i] = 0 }
         spectrum.withUnsafeMutableBufferPointer { fft.powerSpectrum(into: $0.baseAddress!) }
         var total: Float = 0
+        for k in 1..<spectrum.count { total += spectrum[k] }
         for b in 0..<options.numBands {
             var s: Float = 0
             for k in bandEdges[b]..<bandEdges[b + 1] { s += spectrum[k] }
-            let p = s / Float(bandEdges[b + 1] - bandEdges[b]) + 1e-12
-            bandPower[b] = p
-            total += s
+            bandPower[b] = s / Float(bandEdges[b + 1] - bandEdges[b]) + 1e-12
         }
-        // Band energy in dBFS: a full-scale sine gives ≈ 0 dB.
+        // Frame energy (all bins but DC) in dBFS: a full-scale sine gives ≈ 0 dB.
         let windowPower = window.reduce(0) { $0 + $1 * $1 }
         let energyDB = 10 * log10f(2 * total / (windowPower * Float(fft.size) / 2) + 1e-12)
 
@@ -161,8 +177,10 @@ public final class VoiceActivityDetector {
             speechFrame = loud && smoothedLLR > options.onsetThreshold
         }
         if speechFrame {
-            if !inSpeech { inSpeech = true; segmentStartFrame = max(0, frameIndex - 2) }
+            if !inSpeech { inSpeech = true; segmentStartFrame = max(0, frameIndex - 1); segmentFrames = 0; segmentTonal = 0 }
             lastSpeechFrame = frameIndex
+            segmentFrames += 1
+            if isTonal() { segmentTonal += 1 }
         } else if inSpeech && frameIndex - lastSpeechFrame > hangoverFrames {
             closeSegment(endFrame: lastSpeechFrame + hangoverFrames + 1)
         }
@@ -172,10 +190,41 @@ public final class VoiceActivityDetector {
         frameIndex += 1
     }
 
+    private var segmentFrames = 0
+    private var segmentTonal = 0
+
+    /// True when ≥ 85 % of the frame's energy lies within ±2 bins of its two strongest peaks and
+    /// those peaks have not moved since the last frame: a steady tone (DTMF, dial tone, ring-back,
+    /// beeps). Synthetic vowels can be that pure for a frame or two, so a whole segment is only
+    /// dropped when much of it is tonal.
+    private func isTonal() -> Bool {
+        var total: Float = 0
+        for k in 1..<spectrum.count { total += spectrum[k] }
+        guard total > 0 else { return false }
+        let n = spectrum.count
+        var first = 1
+        for k in 1..<n where spectrum[k] > spectrum[first] { first = k }
+        var second = first == 1 ? 2 : 1
+        for k in 1..<n where abs(k - first) > 2 && spectrum[k] > spectrum[second] { second = k }
+        // A Hann-windowed tone spreads over ±2 bins.
+        var captured: Float = 0
+        for k in max(1, first - 2)...min(n - 1, first + 2) { captured += spectrum[k] }
+        for k in max(1, second - 2)...min(n - 1, second + 2) where abs(k - first) > 2 { captured += spectrum[k] }
+        // Steady: the same two peaks as in the previous frame (a talker's harmonics move).
+        let peaks = (min(first, second), max(first, second))
+        defer { previousPeaks = peaks }
+        return captured >= 0.85 * total && peaks == previousPeaks
+    }
+
+    private var previousPeaks = (0, 0)
+
     private func closeSegment(endFrame: Int) {
         inSpeech = false
+        if segmentTonal * 5 >= segmentFrames * 2 { return }   // ≥ 40 % tonal: a tone, not a talker
         let start = Double(segmentStartFrame * frameShift) / Double(sampleRate)
-        let end = (Double(endFrame * frameShift) + Double(frameLength) / 2) / Double(sampleRate)
+        // The hangover bridges pauses; the segment itself ends with its last speech frame.
+        let last = min(endFrame, lastSpeechFrame + 1)
+        let end = (Double(last * frameShift) + Double(frameLength) / 2) / Double(sampleRate)
         rawSegments.append(Segment(start: start, end: end))
         if rawSegments.count > 64 {
             // Bound memory on very long files: post-process and commit older segments.

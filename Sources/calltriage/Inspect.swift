@@ -71,6 +71,21 @@ struct InspectRecord: Encodable {
         var snrDb: Double?; var noiseDbfs: Double?; var speechDbfs: Double?; var rmsDbfs: Double
         var peak: Double; var clippingRatio: Double; var dcOffset: Double; var silenceRatio: Double
         var dropouts: [Span]; var bandwidthHz: Double; var band: String; var flags: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case snrDb, noiseDbfs, speechDbfs, rmsDbfs, peak, clippingRatio, dcOffset, silenceRatio
+            case dropouts, bandwidthHz, band, flags
+        }
+        // Unknown values are written as null, not left out, so every record has every key.
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(snrDb, forKey: .snrDb); try c.encode(noiseDbfs, forKey: .noiseDbfs)
+            try c.encode(speechDbfs, forKey: .speechDbfs); try c.encode(rmsDbfs, forKey: .rmsDbfs)
+            try c.encode(peak, forKey: .peak); try c.encode(clippingRatio, forKey: .clippingRatio)
+            try c.encode(dcOffset, forKey: .dcOffset); try c.encode(silenceRatio, forKey: .silenceRatio)
+            try c.encode(dropouts, forKey: .dropouts); try c.encode(bandwidthHz, forKey: .bandwidthHz)
+            try c.encode(band, forKey: .band); try c.encode(flags, forKey: .flags)
+        }
     }
     struct Channel: Encodable {
         var index: Int; var role: String; var speech: [Span]; var dtmf: [Key]; var digits: String

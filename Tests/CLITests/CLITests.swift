@@ -1,0 +1,70 @@
+import Foundation
+import TestSupport
+import XCTest
+
+final class CLITests: XCTestCase {
+    func fixture(_ name: String) throws -> String {
+        try XCTUnwrap(Fixtures.entry(name)?.path, "fixture \(name) missing")
+    }
+
+    func testHelpListsCommands() throws {
+        let r = try CLIRunner.run(["--help"])
+        XCTAssertEqual(r.status, 0)
+        for c in ["inspect", "features"] { XCTAssertTrue(r.stdout.contains(c), "--help lacks \(c)") }
+    }
+
+    func testInspectJSONGoesOnAfterBadFileAndFailsTheRun() throws {
+        let good = try fixture("call_stereo_ulaw_8k.wav"), bad = try fixture("truncated.wav"), dtmf = try fixture("dtmf_all16_clean.wav")
+        let r = try CLIRunner.run(["inspect", "--json", bad, good, dtmf])
+        XCTAssertEqual(r.status, 1, "a failed file makes the exit status non-zero")
+        let lines = r.stdout.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(lines.count, 3)
+        XCTAssertEqual(lines[0]["ok"] as? Bool, false)
+        XCTAssertEqual((lines[0]["error"] as? [String: Any])?["kind"] as? String, "truncated")
+        let g = lines[1]
+        XCTAssertEqual(g["ok"] as? Bool, true)
+        XCTAssertEqual(g["encoding"] as? String, "ULAW")
+        XCTAssertEqual(g["sample_rate"] as? Int, 8000)
+        XCTAssertEqual(g["num_channels"] as? Int, 2)
+        XCTAssertEqual((g["sha256"] as? String)?.count, 64)
+        let chans = try XCTUnwrap(g["channels"] as? [[String: Any]])
+        XCTAssertEqual(chans.map { $0["role"] as? String }, ["caller", "agent"])
+        for c in chans {
+            XCTAssertFalse((c["speech"] as? [[String: Double]] ?? []).isEmpty)
+            let q = try XCTUnwrap(c["quality"] as? [String: Any])
+            for k in ["snr_db", "clipping_ratio", "dc_offset", "silence_ratio", "dropouts", "bandwidth_hz", "band", "flags"] {
+                XCTAssertTrue(q.keys.contains(k), "quality.\(k) missing")
+            }
+        }
+        XCTAssertEqual(lines[2]["digits"] as? String, "0123456789*#ABCD")
+        let errLines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }
+        XCTAssertEqual(errLines.count, 1)
+        XCTAssertTrue(errLines[0].contains(bad) && errLines[0].contains("truncated"))
+    }
+
+    func testInspectAllGoodIsExitZero() throws {
+        let r = try CLIRunner.run(["inspect", try fixture("speech_heating.wav")])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.stdout.contains("WAV PCM_16, 8000 Hz, 1 ch"))
+        XCTAssertTrue(r.stdout.contains("speech"))
+    }
+
+    func testFeaturesWritesNPY() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("f-\(UUID().uuidString).npy")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let wav = try fixture("speech_heating.wav")
+        let r = try CLIRunner.run(["features", wav, "--out", out.path, "--kind", "mfcc", "--num-bins", "23"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let d = try Data(contentsOf: out)
+        let header = String(decoding: d.prefix(128), as: UTF8.self)
+        // 3.861875 s at 8 kHz = 30895 samples → 1 + (30895 − 200) / 80 = 384 frames.
+        XCTAssertTrue(header.contains("'shape': (384, 13)"), header)
+        XCTAssertEqual(d.count % 4, 0)
+
+        let bad = try CLIRunner.run(["features", try fixture("random.wav"), "--out", out.path])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("unrecognised_format"))
+        let badRate = try CLIRunner.run(["features", wav, "--out", out.path, "--sample-rate", "44100"])
+        XCTAssertNotEqual(badRate.status, 0)
+    }
+}
