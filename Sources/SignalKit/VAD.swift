@@ -41,6 +41,11 @@ public struct VADOptions: Sendable, Codable, Equatable {
     /// Segments shorter than this are dropped; gaps shorter than `mergeGap` are bridged.
     public var minSpeechSeconds: Double = 0.12
     public var mergeGapSeconds: Double = 0.3
+    /// The frame score averages the log-likelihood ratios of this share of bands, strongest first
+    /// (speech in coloured noise stands out in some bands only).
+    public var topBandShare: Float = 1.0
+    /// Minimum statistics underestimate the mean noise power by about this factor.
+    public var noiseBias: Float = 1.6
     /// Frames quieter than this (dBFS) are never speech.
     public var absoluteFloorDBFS: Float = -62
 
@@ -62,6 +67,7 @@ public final class VoiceActivityDetector {
     private var frameIndex = 0
     private var spectrum: [Float]
     private var bandPower: [Float]
+    private var bandLLR: [Float]
     // Noise tracking (minimum statistics with sub-windows).
     private var smoothed: [Float]
     private var subMin: [Float]
@@ -107,6 +113,7 @@ public final class VoiceActivityDetector {
         bandEdges = edges
         spectrum = [Float](repeating: 0, count: nfft / 2 + 1)
         bandPower = [Float](repeating: 0, count: options.numBands)
+        bandLLR = bandPower
         smoothed = bandPower
         noise = bandPower
         prevClean = bandPower
@@ -159,15 +166,18 @@ public final class VoiceActivityDetector {
         let energyDB = 10 * log10f(2 * total / (windowPower * Float(fft.size) / 2) + 1e-12)
 
         updateNoise()
-        var llr: Float = 0
         for b in 0..<options.numBands {
             let gamma = min(bandPower[b] / noise[b], 1e4)
             let xi = max(0.98 * prevClean[b] / noise[b] + 0.02 * max(gamma - 1, 0), 0.003)
-            llr += gamma * xi / (1 + xi) - logf(1 + xi)
+            bandLLR[b] = gamma * xi / (1 + xi) - logf(1 + xi)
             // Clean-speech power estimate for the next frame (Wiener gain).
             prevClean[b] = (xi / (1 + xi)) * (xi / (1 + xi)) * bandPower[b]
         }
-        llr /= Float(options.numBands)
+        let used = max(1, Int((Float(options.numBands) * options.topBandShare).rounded()))
+        if used < options.numBands { bandLLR.sort(by: >) }
+        var llr: Float = 0
+        for b in 0..<used { llr += bandLLR[b] }
+        llr /= Float(used)
         smoothedLLR = 0.6 * smoothedLLR + 0.4 * llr
         let loud = energyDB > options.absoluteFloorDBFS
         let speechFrame: Bool
@@ -250,8 +260,7 @@ public final class VoiceActivityDetector {
         var current = subMin
         for w in windowMins { for b in 0..<current.count { current[b] = min(current[b], w[b]) } }
         // Minimum of a smoothed periodogram underestimates the mean noise power.
-        let bias: Float = 1.6
-        for b in 0..<options.numBands { noise[b] = max(current[b] * bias, 1e-12) }
+        for b in 0..<options.numBands { noise[b] = max(current[b] * options.noiseBias, 1e-12) }
         if subCount >= subLength {
             windowMins.append(subMin)
             if windowMins.count > numSubs { windowMins.removeFirst() }

@@ -28,6 +28,21 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Skip the SHA-256 content fingerprint.")
     var noHash = false
 
+    @Option(help: ArgumentHelp("VAD: frame log-likelihood ratio that starts speech.", visibility: .hidden))
+    var vadOnset: Float?
+
+    @Option(help: ArgumentHelp("VAD: log-likelihood ratio that keeps speech going.", visibility: .hidden))
+    var vadOffset: Float?
+
+    @Option(help: ArgumentHelp("VAD: noise-estimate bias factor.", visibility: .hidden))
+    var vadNoiseBias: Float?
+
+    @Option(help: ArgumentHelp("VAD: noise-tracking window in seconds.", visibility: .hidden))
+    var vadNoiseWindow: Double?
+
+    @Option(help: ArgumentHelp("VAD: share of strongest bands averaged per frame.", visibility: .hidden))
+    var vadTopBands: Float?
+
     func validate() throws {
         guard sampleRate == 8000 || sampleRate == 16000 else {
             throw ValidationError("--sample-rate must be 8000 or 16000")
@@ -42,6 +57,11 @@ struct Inspect: ParsableCommand {
         options.analysisRate = sampleRate
         options.roles = roles.flatMap(ChannelRoles.init(spec:))
         options.fingerprint = !noHash
+        if let v = vadOnset { options.vad.onsetThreshold = v }
+        if let v = vadOffset { options.vad.offsetThreshold = v }
+        if let v = vadNoiseBias { options.vad.noiseBias = v }
+        if let v = vadNoiseWindow { options.vad.noiseWindowSeconds = v }
+        if let v = vadTopBands { options.vad.topBandShare = v }
         var failed = 0
         for path in audio {
             do {

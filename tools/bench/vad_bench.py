@@ -29,6 +29,7 @@ Systems compared (frame precision / recall / F1, pooled over all frames of a con
 Needs: numpy soundfile webrtcvad-wheels onnxruntime pypinyin (for the espeak tool),
 `pip install --no-deps silero-vad`, and Debian's espeak-ng.
 """
+CLI_ARGS: list = []
 import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -392,7 +393,7 @@ def run_cli(cli: Path, wavs):
             res[w] = [(float(s["start"]), float(s["end"])) for s in ch.get("speech", [])]
         return res
 
-    r = subprocess.run([str(cli), "inspect", *map(str, wavs), "--json"],
+    r = subprocess.run([str(cli), "inspect", *map(str, wavs), "--json", *CLI_ARGS],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if r.returncode == 0:
         try:
@@ -401,7 +402,7 @@ def run_cli(cli: Path, wavs):
             pass
     res = {}  # one file at a time
     for w in wavs:
-        r = subprocess.run([str(cli), "inspect", str(w), "--json"],
+        r = subprocess.run([str(cli), "inspect", str(w), "--json", *CLI_ARGS],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if r.returncode != 0:
             return f"`calltriage inspect {Path(w).name} --json` failed (exit {r.returncode}): {r.stderr.strip()[:300]}"
@@ -458,7 +459,10 @@ def main():
                     help="calltriage binary (default .build/release/calltriage); skipped if missing")
     ap.add_argument("--keep", type=Path, default=None, help="keep the WAVs/labels in this folder")
     ap.add_argument("--json", type=Path, default=None, help="also write all scores as JSON here")
+    ap.add_argument("--cli-args", default="", help="extra arguments for `calltriage inspect`, e.g. \"--vad-onset 0.6\"")
     args = ap.parse_args()
+    global CLI_ARGS
+    CLI_ARGS = args.cli_args.split()
     snrs = [None if s.lower() in ("clean", "inf") else float(s) for s in args.snr]
 
     notes = []
