@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "calltriage", targets: ["calltriage"]),
         .library(name: "AudioIO", targets: ["AudioIO"]),
         .library(name: "SignalKit", targets: ["SignalKit"]),
+        .library(name: "Spotting", targets: ["Spotting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -35,9 +36,12 @@ let package = Package(
         // 3. Signal processing: Kaldi-compatible fbank/MFCC, VAD, quality, DTMF.
         .target(name: "SignalKit", dependencies: ["CFFTW", "AudioIO"]),
 
+        // 4. ASR-lite: pinyin lexicon, keyword compilation, acoustic model, keyword decoder, text matcher.
+        .target(name: "Spotting", dependencies: ["SignalKit", "AudioIO"]),
+
         // 9. The command line.
         .executableTarget(name: "calltriage", dependencies: [
-            "AudioIO", "SignalKit",
+            "AudioIO", "SignalKit", "Spotting",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -47,6 +51,7 @@ let package = Package(
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "TestSupport"]),
         .testTarget(name: "SignalKitTests", dependencies: ["SignalKit", "AudioIO", "TestSupport"],
                     resources: [.copy("Golden")]),
+        .testTarget(name: "SpottingTests", dependencies: ["Spotting", "SignalKit", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["calltriage", "TestSupport"]),
     ]
 )

@@ -1,0 +1,95 @@
+import AudioIO
+import Foundation
+import SignalKit
+
+/// Where the spotting data lives: `Models/` in the repository, or `$CALLTRIAGE_MODELS`.
+public enum ModelPaths {
+    public static var root: URL {
+        if let p = ProcessInfo.processInfo.environment["CALLTRIAGE_MODELS"] { return URL(fileURLWithPath: p) }
+        // Next to the executable's repository checkout (…/.build/<config>/calltriage → …/Models), else ./Models.
+        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        for _ in 0..<5 {
+            let m = dir.appendingPathComponent("Models")
+            if FileManager.default.fileExists(atPath: m.appendingPathComponent("keywords.tsv").path) { return m }
+            dir = dir.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Models")
+    }
+    public static var lexicon: URL { root.appendingPathComponent("lexicon") }
+    public static var keywords: URL { root.appendingPathComponent("keywords.tsv") }
+    public static var acoustic: URL { root.appendingPathComponent("acoustic/kws.ctkws") }
+    public static var thresholds: URL { root.appendingPathComponent("acoustic/thresholds.tsv") }
+}
+
+/// Per-keyword thresholds calibrated on negative audio (`keyword<TAB>threshold`).
+public enum ThresholdTable {
+    public static let format = "calltriage-thresholds v1"
+
+    public static func load(_ url: URL) throws -> [String: Double] {
+        var out: [String: Double] = [:]
+        for (row, line) in try Lexicon.rows(url, format: format) {
+            guard row.count >= 2, let t = Double(row[1]) else { throw ModelFileError(path: url.path, "line \(line): expected keyword<TAB>threshold") }
+            out[row[0]] = t
+        }
+        return out
+    }
+
+    public static func write(_ table: [String: Double], notes: [String], to url: URL) throws {
+        var s = "# \(format)\n" + notes.map { "# \($0)\n" }.joined() + "keyword\tthreshold\n"
+        for k in table.keys.sorted() { s += "\(k)\t\(String(format: "%.4f", table[k]!))\n" }
+        try s.write(to: url, atomically: true, encoding: .utf8)
+    }
+}
+
+/// Audio keyword spotting for a whole recording, streaming, every channel.
+public struct Spotter: Sendable {
+    public let model: AcousticModel
+    public let keywords: [Keyword]
+    public var options = KeywordDecoder.Options()
+
+    public init(model: AcousticModel, keywords: [Keyword]) {
+        self.model = model
+        self.keywords = keywords
+    }
+
+    /// Log posteriors of a whole signal (analysis rate, [-1, 1)); rows × units and the frame count.
+    public func logPosteriors(_ samples: [Float]) -> (values: [Float], rows: Int) {
+        let s = ModelInputStream(config: model.feature, mean: model.mean, std: model.std)
+        var (x, idx) = s.accept(samples)
+        let tail = s.finish()
+        x += tail.inputs; idx += tail.frameIndices
+        return (model.mlp.logPosteriors(x, rows: idx.count), idx.count)
+    }
+
+    /// Spots every keyword on every channel of a file. Channel names come from `roles`.
+    public func spot(path: String, roles: ChannelRoles? = nil) throws -> [KeywordHit] {
+        let stream = try AnalysisStream(path: path, analysisRate: model.feature.sampleRate)
+        let info = stream.info
+        let r = roles ?? ChannelRoles.defaults(channels: info.channels)
+        let frameSeconds = model.feature.frameSeconds * Double(model.feature.subsample)
+        let offset = model.feature.frameLengthMs / 2000
+        let inputs = (0..<info.channels).map { _ in ModelInputStream(config: model.feature, mean: model.mean, std: model.std) }
+        let decoders = (0..<info.channels).map { c in
+            KeywordDecoder(keywords: keywords, frameSeconds: frameSeconds, frameOffset: offset,
+                           channel: r.role(ofChannel: c, channels: info.channels), options: options)
+        }
+        func run(_ c: Int, _ x: [Float], _ n: Int) {
+            guard n > 0 else { return }
+            decoders[c].accept(model.mlp.logPosteriors(x, rows: n), rows: n)
+        }
+        while let block = try stream.next() {
+            for c in 0..<info.channels {
+                let (x, idx) = inputs[c].accept(block[c])
+                run(c, x, idx.count)
+            }
+        }
+        var hits: [KeywordHit] = []
+        for c in 0..<info.channels {
+            let (x, idx) = inputs[c].finish()
+            run(c, x, idx.count)
+            hits += decoders[c].finish()
+        }
+        return hits.sorted { ($0.start ?? 0) < ($1.start ?? 0) }
+    }
+}

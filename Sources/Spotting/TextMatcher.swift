@@ -1,0 +1,79 @@
+import Foundation
+
+/// Finds keywords in a transcript, tolerant of the homophone errors a platform's ASR makes:
+/// matching is on pinyin, not only on characters.
+///
+/// Scores: 1.0 same characters; 0.9 same toned pinyin (homophone); 0.8 same toneless pinyin;
+/// 0.7 one syllable differs only by a common accent/ASR confusion (z/zh, c/ch, s/sh, n/l, f/h,
+/// in/ing, en/eng, an/ang). Character offsets refer to the transcript as given.
+public struct TextMatcher: Sendable {
+    public let keywords: [Keyword]
+    public let lexicon: Lexicon
+    public var minScore: Double = 0.7
+
+    public init(keywords: [Keyword], lexicon: Lexicon) {
+        self.keywords = keywords
+        self.lexicon = lexicon
+    }
+
+    /// Accent/ASR confusions folded together: flat/retroflex (z/zh, c/ch, s/sh, and the apical
+    /// vowels after them), n/l, f/h, and front/back nasals.
+    static let foldInitial = ["zh": "z", "ch": "c", "sh": "s", "l": "n", "h": "f"]
+    static let foldFinal = ["iii": "ii", "ing": "in", "eng": "en", "ang": "an", "iang": "ian", "uang": "uan"]
+
+    static func fuzzyEqual(_ a: Syllable, _ b: Syllable) -> Bool {
+        func key(_ s: Syllable) -> String {
+            let i = s.initial.map { foldInitial[$0] ?? $0 } ?? ""
+            return i + "·" + (foldFinal[s.final] ?? s.final)
+        }
+        return key(a) == key(b)
+    }
+
+    public func match(_ transcript: String, channel: String? = nil) -> [KeywordHit] {
+        // Positions of Chinese characters in the original string.
+        let all = Array(transcript)
+        var pos: [Int] = []
+        var chars: [Character] = []
+        for (i, c) in all.enumerated() where lexicon.chars[c] != nil {
+            pos.append(i); chars.append(c)
+        }
+        let readings = lexicon.readings(of: String(chars))
+        guard readings.count == chars.count else { return [] }
+        var hits: [KeywordHit] = []
+        for kw in keywords {
+            let kchars = Array(kw.text)
+            let ks = kw.syllables
+            let n = ks.count
+            guard n > 0, n == kchars.count, n <= chars.count else { continue }
+            var i = 0
+            while i + n <= chars.count {
+                var score = 1.0
+                var fuzzyUsed = false
+                for j in 0..<n {
+                    if chars[i + j] == kchars[j] { continue }
+                    let alts = readings[i + j]
+                    if alts.contains(where: { $0 == ks[j] }) { score = min(score, 0.9) }
+                    else if alts.contains(where: { $0.toneless == ks[j].toneless }) { score = min(score, 0.8) }
+                    else if !fuzzyUsed && n >= 3 && alts.contains(where: { TextMatcher.fuzzyEqual($0, ks[j]) }) {
+                        score = min(score, 0.7); fuzzyUsed = true
+                    } else { score = 0; break }
+                }
+                if score >= minScore {
+                    hits.append(KeywordHit(keyword: kw.text, score: score, channel: channel,
+                                           charStart: pos[i], charEnd: pos[i + n - 1] + 1))
+                    i += n
+                } else {
+                    i += 1
+                }
+            }
+        }
+        // A keyword inside a longer matched keyword (暖气 in 暖气不热) is dropped.
+        let kept = hits.filter { h in
+            !hits.contains { o in
+                o.keyword.count > h.keyword.count && o.keyword.contains(h.keyword)
+                    && o.charStart! <= h.charStart! && o.charEnd! >= h.charEnd! && o.score >= h.score
+            }
+        }
+        return kept.sorted { ($0.charStart!, $0.keyword) < ($1.charStart!, $1.keyword) }
+    }
+}

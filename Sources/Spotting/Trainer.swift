@@ -1,0 +1,274 @@
+import AudioIO
+import Foundation
+import SignalKit
+
+/// One utterance with frame labels (unit index per 10 ms frame), ready for training.
+public struct LabelledUtterance: Sendable {
+    public var id: String
+    /// Normalised fbank frames (running CMN applied; global normalisation comes later), frames × bins.
+    public var frames: [Float]
+    public var labels: [Int32]
+    public var count: Int { labels.count }
+
+    public init(id: String, frames: [Float], labels: [Int32]) {
+        self.id = id; self.frames = frames; self.labels = labels
+    }
+}
+
+/// Reads a training corpus: a labelled-set manifest whose entries have audio and syllable timings
+/// (`alignment`: a JSON file with `syllables: [{pinyin, start, end, phones?}]`, as the corpus
+/// generator and the TTS tools write), and turns it into frame-labelled utterances.
+public enum TrainingCorpus {
+    public struct Timing: Decodable { var pinyin: String; var start: Double?; var end: Double?; var phones: [Phone]? }
+    public struct Phone: Decodable { var p: String; var start: Double; var end: Double }
+    struct Alignment: Decodable { var syllables: [Timing] }
+
+    /// Frame labels from syllable timings: frames outside syllables are silence; a syllable's
+    /// initial takes its first phone's span when phones are timed, else min(40 %, 100 ms).
+    public static func labels(frames n: Int, syllables: [Timing], config: AcousticFeatureConfig) -> [Int32] {
+        var out = [Int32](repeating: Int32(PhoneSet.index[PhoneSet.silence]!), count: n)
+        let shift = config.frameShiftMs / 1000, half = config.frameLengthMs / 2000
+        for s in syllables {
+            guard let st = s.start, let en = s.end, en > st, let syl = Syllable(s.pinyin) else { continue }
+            var split = st
+            if syl.initial != nil {
+                if let ph = s.phones, ph.count >= 2, ph[0].end > st, ph[0].end < en { split = ph[0].end }
+                else { split = st + min(0.4 * (en - st), 0.1) }
+            }
+            let from = max(0, Int(((st - half) / shift).rounded(.up)))
+            let to = min(n - 1, Int(((en - half) / shift).rounded(.down)))
+            if from > to { continue }
+            for t in from...to {
+                let centre = Double(t) * shift + half
+                let unit = (syl.initial != nil && centre < split) ? syl.initial! : syl.final
+                out[t] = Int32(PhoneSet.index[unit]!)
+            }
+        }
+        return out
+    }
+
+    /// Loads every usable entry of a manifest; entries without audio or timings are skipped with a reason.
+    public static func load(manifest: URL, config: AcousticFeatureConfig, limit: Int? = nil,
+                            warn: (String) -> Void = { _ in }) throws -> [LabelledUtterance] {
+        guard let text = try? String(contentsOf: manifest, encoding: .utf8) else {
+            throw ModelFileError(path: manifest.path, "cannot read manifest")
+        }
+        let base = manifest.deletingLastPathComponent()
+        var out: [LabelledUtterance] = []
+        for (i, line) in text.split(separator: "\n").enumerated() {
+            if let l = limit, out.count >= l { break }
+            guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                warn("\(manifest.path):\(i + 1): not JSON"); continue
+            }
+            let id = obj["id"] as? String ?? "line\(i + 1)"
+            guard let audio = obj["audio"] as? String else { warn("\(id): no audio"); continue }
+            guard let alignPath = obj["alignment"] as? String else {
+                warn("\(id): no syllable timings (`alignment`); forced alignment of bare transcripts is not implemented yet")
+                continue
+            }
+            do {
+                let al = try JSONDecoder().decode(Alignment.self, from: Data(contentsOf: base.appendingPathComponent(alignPath)))
+                let (info, chans) = try AnalysisStream.readAll(path: base.appendingPathComponent(audio).path,
+                                                               analysisRate: config.sampleRate)
+                _ = info
+                let raw = ModelInputStream.rawFrames(chans[0], config: config)
+                let labels = labels(frames: raw.count, syllables: al.syllables, config: config)
+                out.append(LabelledUtterance(id: id, frames: raw.flatMap { $0 }, labels: labels))
+            } catch {
+                warn("\(id): \(error)")
+            }
+        }
+        return out
+    }
+}
+
+/// Mini-batch Adam training of the acoustic model's MLP on frame labels (cross-entropy).
+/// Deterministic for a given seed: one thread, seeded initialisation and shuffling.
+public final class AcousticTrainer {
+    public struct Options: Sendable {
+        public var epochs = 8
+        public var batchSize = 256
+        public var learningRate: Float = 1e-3
+        public var seed: UInt64 = 1
+        public var hidden = [192, 192]
+        /// Learning rate is multiplied by this after each epoch.
+        public var decay: Float = 0.7
+        public init() {}
+    }
+
+    public let config: AcousticFeatureConfig
+    public let options: Options
+    public private(set) var model: AcousticModel
+
+    public init(config: AcousticFeatureConfig, options: Options, provenance: [String: String] = [:]) {
+        self.config = config
+        self.options = options
+        model = AcousticModel(feature: config, hidden: options.hidden, seed: options.seed, provenance: provenance)
+    }
+
+    /// Continues from an existing model (a centre's retraining on its own recordings).
+    public init(starting model: AcousticModel, options: Options) {
+        self.config = model.feature
+        self.options = options
+        self.model = model
+    }
+
+    /// Sets the global mean/std from the training frames.
+    public func fitNormalisation(_ data: [LabelledUtterance]) {
+        let nb = config.numBins
+        var sum = [Double](repeating: 0, count: nb), sq = sum
+        var n = 0.0
+        for u in data {
+            for t in 0..<u.count { for c in 0..<nb { let v = Double(u.frames[t * nb + c]); sum[c] += v; sq[c] += v * v } }
+            n += Double(u.count)
+        }
+        guard n > 0 else { return }
+        model.mean = (0..<nb).map { Float(sum[$0] / n) }
+        model.std = (0..<nb).map { Float(max((sq[$0] / n - (sum[$0] / n) * (sum[$0] / n)).squareRoot(), 1e-3)) }
+    }
+
+    /// Writes the stacked, normalised input of frame `t` of `u` into `dst`.
+    @inline(__always)
+    func stack(_ u: LabelledUtterance, _ t: Int, into dst: UnsafeMutablePointer<Float>) {
+        let nb = config.numBins
+        var o = 0
+        for off in config.context {
+            let tt = min(max(t + off, 0), u.count - 1)
+            for c in 0..<nb { dst[o + c] = (u.frames[tt * nb + c] - model.mean[c]) / model.std[c] }
+            o += nb
+        }
+    }
+
+    /// Frame accuracy and mean cross-entropy on `data`.
+    public func evaluate(_ data: [LabelledUtterance]) -> (accuracy: Double, loss: Double) {
+        var correct = 0, total = 0
+        var loss = 0.0
+        let dim = config.inputDim, u = PhoneSet.units.count
+        for utt in data {
+            var x = [Float](repeating: 0, count: utt.count * dim)
+            x.withUnsafeMutableBufferPointer { p in for t in 0..<utt.count { stack(utt, t, into: p.baseAddress! + t * dim) } }
+            let lp = model.mlp.logPosteriors(x, rows: utt.count)
+            for t in 0..<utt.count {
+                var best = 0
+                for j in 1..<u where lp[t * u + j] > lp[t * u + best] { best = j }
+                if best == Int(utt.labels[t]) { correct += 1 }
+                loss -= Double(lp[t * u + Int(utt.labels[t])])
+                total += 1
+            }
+        }
+        return (Double(correct) / Double(max(total, 1)), loss / Double(max(total, 1)))
+    }
+
+    /// Trains; `report` gets one line per epoch.
+    public func train(_ data: [LabelledUtterance], dev: [LabelledUtterance] = [], report: (String) -> Void = { _ in }) {
+        var rng = SplitMix64(seed: options.seed &+ 0x5EED)
+        var index: [(Int32, Int32)] = []
+        for (i, u) in data.enumerated() { for t in 0..<u.count { index.append((Int32(i), Int32(t))) } }
+        var mlp = model.mlp
+        let L = mlp.weights.count
+        let sizes = mlp.sizes
+        var mW = mlp.weights.map { [Float](repeating: 0, count: $0.count) }, vW = mW
+        var mB = mlp.biases.map { [Float](repeating: 0, count: $0.count) }, vB = mB
+        var step: Float = 0
+        var lr = options.learningRate
+        let B = options.batchSize
+        // Activations per layer (batch × size) and gradients.
+        var acts = sizes.map { [Float](repeating: 0, count: B * $0) }
+        var grads = sizes.map { [Float](repeating: 0, count: B * $0) }
+        var gW = mlp.weights.map { [Float](repeating: 0, count: $0.count) }
+        var gB = mlp.biases.map { [Float](repeating: 0, count: $0.count) }
+        var labels = [Int](repeating: 0, count: B)
+        for epoch in 1...max(1, options.epochs) {
+            index.shuffle(using: &rng)
+            let t0 = Date()
+            var lossSum = 0.0, seen = 0, correct = 0
+            var start = 0
+            while start < index.count {
+                let n = min(B, index.count - start)
+                acts[0].withUnsafeMutableBufferPointer { p in
+                    for r in 0..<n {
+                        let (ui, t) = index[start + r]
+                        stack(data[Int(ui)], Int(t), into: p.baseAddress! + r * sizes[0])
+                        labels[r] = Int(data[Int(ui)].labels[Int(t)])
+                    }
+                }
+                // Forward.
+                for l in 0..<L {
+                    let k = sizes[l], m = sizes[l + 1]
+                    acts[l].withUnsafeBufferPointer { a in mlp.weights[l].withUnsafeBufferPointer { w in
+                        acts[l + 1].withUnsafeMutableBufferPointer { c in
+                            Dense.matmul(a.baseAddress!, w.baseAddress!, c.baseAddress!, n: n, k: k, m: m)
+                            for r in 0..<n { for j in 0..<m {
+                                let v = c[r * m + j] + mlp.biases[l][j]
+                                c[r * m + j] = l == L - 1 ? v : max(v, 0)
+                            } }
+                        } } }
+                }
+                // Softmax cross-entropy gradient.
+                let U = sizes[L]
+                acts[L].withUnsafeMutableBufferPointer { z in
+                    grads[L].withUnsafeMutableBufferPointer { g in
+                        for r in 0..<n {
+                            var mx = -Float.infinity
+                            var arg = 0
+                            for j in 0..<U where z[r * U + j] > mx { mx = z[r * U + j]; arg = j }
+                            if arg == labels[r] { correct += 1 }
+                            var s: Float = 0
+                            for j in 0..<U { let e = expf(z[r * U + j] - mx); g[r * U + j] = e; s += e }
+                            for j in 0..<U { g[r * U + j] /= s }
+                            lossSum -= Double(logf(max(g[r * U + labels[r]], 1e-30)))
+                            g[r * U + labels[r]] -= 1
+                            for j in 0..<U { g[r * U + j] /= Float(n) }
+                        }
+                    }
+                }
+                // Backward.
+                for l in stride(from: L - 1, through: 0, by: -1) {
+                    let k = sizes[l], m = sizes[l + 1]
+                    for i in 0..<gW[l].count { gW[l][i] = 0 }
+                    acts[l].withUnsafeBufferPointer { a in grads[l + 1].withUnsafeBufferPointer { g in
+                        gW[l].withUnsafeMutableBufferPointer { w in
+                            Dense.matmulATB(a.baseAddress!, g.baseAddress!, w.baseAddress!, n: n, k: k, m: m)
+                        } } }
+                    for j in 0..<m { var s: Float = 0; for r in 0..<n { s += grads[l + 1][r * m + j] }; gB[l][j] = s }
+                    if l > 0 {
+                        grads[l + 1].withUnsafeBufferPointer { g in mlp.weights[l].withUnsafeBufferPointer { w in
+                            grads[l].withUnsafeMutableBufferPointer { d in
+                                Dense.matmulABT(g.baseAddress!, w.baseAddress!, d.baseAddress!, n: n, m: m, k: k)
+                                for i in 0..<(n * k) where acts[l][i] <= 0 { d[i] = 0 }
+                            } } }
+                    }
+                }
+                // Adam.
+                step += 1
+                let c1 = 1 - powf(0.9, step), c2 = 1 - powf(0.999, step)
+                for l in 0..<L {
+                    AcousticTrainer.adam(&mlp.weights[l], gW[l], &mW[l], &vW[l], lr: lr, c1: c1, c2: c2)
+                    AcousticTrainer.adam(&mlp.biases[l], gB[l], &mB[l], &vB[l], lr: lr, c1: c1, c2: c2)
+                }
+                seen += n
+                start += n
+            }
+            model.mlp = mlp
+            var line = String(format: "epoch %d/%d  loss %.3f  train acc %.3f  lr %.2e  %.0f s",
+                              epoch, options.epochs, lossSum / Double(max(seen, 1)), Double(correct) / Double(max(seen, 1)),
+                              lr, Date().timeIntervalSince(t0))
+            if !dev.isEmpty {
+                let (acc, loss) = evaluate(dev)
+                line += String(format: "  dev acc %.3f  dev loss %.3f", acc, loss)
+            }
+            report(line)
+            lr *= options.decay
+        }
+        model.mlp = mlp
+    }
+
+    @inline(__always)
+    static func adam(_ w: inout [Float], _ g: [Float], _ m: inout [Float], _ v: inout [Float], lr: Float, c1: Float, c2: Float) {
+        for i in 0..<w.count {
+            m[i] = 0.9 * m[i] + 0.1 * g[i]
+            v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i]
+            w[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + 1e-8)
+        }
+    }
+}

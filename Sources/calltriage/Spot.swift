@@ -1,0 +1,122 @@
+import ArgumentParser
+import AudioIO
+import Foundation
+import Spotting
+
+/// Loads the lexicon, keywords and acoustic model, with errors that say which file is wrong.
+enum SpotSetup {
+    static func lexicon() throws -> Lexicon {
+        do { return try Lexicon(directory: ModelPaths.lexicon) }
+        catch { CLI.writeStderr("error: lexicon: \(error)\n"); throw ExitCode(2) }
+    }
+
+    static func keywords(_ file: String?, lexicon: Lexicon) throws -> [Keyword] {
+        let url = file.map { URL(fileURLWithPath: $0) } ?? ModelPaths.keywords
+        do {
+            var list = try KeywordList.load(url, lexicon: lexicon)
+            if file == nil, let table = try? ThresholdTable.load(ModelPaths.thresholds) {
+                for i in list.indices where list[i].threshold == nil { list[i].threshold = table[list[i].text] }
+            }
+            return list
+        } catch { CLI.writeStderr("error: keywords: \(error)\n"); throw ExitCode(2) }
+    }
+
+    static func model(_ path: String?) throws -> AcousticModel {
+        let url = path.map { URL(fileURLWithPath: $0) } ?? ModelPaths.acoustic
+        do { return try AcousticModel(contentsOf: url) }
+        catch { CLI.writeStderr("error: acoustic model: \(error)\n"); throw ExitCode(2) }
+    }
+}
+
+struct Spot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Spot keywords (given as Chinese text) in recordings; one hit per line.",
+        discussion: """
+        Without --keywords the model's list (Models/keywords.tsv, with thresholds calibrated on negative \
+        audio) is used. A keyword file is one keyword per line, Chinese text, with an optional \
+        threshold: `飞线充电 #0.6`. A transcript next to a recording (AUDIO.txt) is matched as text too \
+        (pinyin matching, tolerant of homophones), with --text-too.
+        JSONL: {"file","channel","keyword","start","end","score"} (seconds). CTM: \
+        `file channel start duration keyword score`.
+        """)
+
+    @Argument(help: "Audio files.")
+    var audio: [String]
+
+    @Option(help: "Keyword file (default: the model's keyword list).")
+    var keywords: String?
+
+    @Option(help: "Confidence threshold in (0, 1] for keywords without their own.")
+    var threshold: Double?
+
+    @Option(help: "jsonl or ctm.")
+    var format: OutputFormat = .jsonl
+
+    @Option(help: "Acoustic model file (default Models/acoustic/kws.ctkws).")
+    var model: String?
+
+    @Option(help: "Channel roles, e.g. caller=1,agent=0.")
+    var roles: String?
+
+    @Flag(help: "Also match a sidecar transcript (AUDIO.txt) as text.")
+    var textToo = false
+
+    enum OutputFormat: String, ExpressibleByArgument { case jsonl, ctm }
+
+    func validate() throws {
+        if let t = threshold, !(t > 0 && t <= 1) { throw ValidationError("--threshold must be in (0, 1]") }
+        if let r = roles, ChannelRoles(spec: r) == nil { throw ValidationError("--roles: expected caller=N[,agent=M|none]") }
+    }
+
+    func run() throws {
+        let lex = try SpotSetup.lexicon()
+        var kws = try SpotSetup.keywords(keywords, lexicon: lex)
+        if let t = threshold { for i in kws.indices { kws[i].threshold = kws[i].threshold.map { max($0, t) } ?? t } }
+        let am = try SpotSetup.model(model)
+        var spotter = Spotter(model: am, keywords: kws)
+        if let t = threshold { spotter.options.threshold = t }
+        let matcher = TextMatcher(keywords: kws, lexicon: lex)
+        var failed = 0
+        for path in audio {
+            do {
+                let hits = try spotter.spot(path: path, roles: roles.flatMap(ChannelRoles.init(spec:)))
+                for h in hits { CLI.writeStdout(Spot.line(path, h, format)) }
+                if textToo, let text = try? String(contentsOfFile: path + ".txt", encoding: .utf8) {
+                    for h in matcher.match(text, channel: "transcript") { CLI.writeStdout(Spot.textLine(path, h)) }
+                }
+            } catch {
+                failed += 1
+                CLI.writeStderr("error: \(error)\n")
+            }
+        }
+        if failed > 0 { throw ExitCode(1) }
+    }
+
+    static func line(_ file: String, _ h: KeywordHit, _ format: OutputFormat) -> String {
+        let s = h.start ?? 0, e = h.end ?? 0
+        switch format {
+        case .jsonl:
+            return "{\"file\": \(json(file)), \"channel\": \(json(h.channel ?? "caller")), \"keyword\": \(json(h.keyword)), "
+                + String(format: "\"start\": %.2f, \"end\": %.2f, \"score\": %.3f}\n", s, e, h.score)
+        case .ctm:
+            let ch = h.channel == "agent" ? "B" : "A"
+            return String(format: "%@ %@ %.2f %.2f %@ %.3f\n", ctmName(file), ch, s, e - s, h.keyword, h.score)
+        }
+    }
+
+    static func textLine(_ file: String, _ h: KeywordHit) -> String {
+        "{\"file\": \(json(file)), \"channel\": \"transcript\", \"keyword\": \(json(h.keyword)), "
+            + "\"char_start\": \(h.charStart ?? 0), \"char_end\": \(h.charEnd ?? 0), "
+            + String(format: "\"score\": %.3f}\n", h.score)
+    }
+
+    static func ctmName(_ file: String) -> String {
+        ((file as NSString).lastPathComponent as NSString).deletingPathExtension.replacingOccurrences(of: " ", with: "_")
+    }
+
+    static func json(_ s: String) -> String {
+        let d = try? JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])
+        let arr = d.map { String(decoding: $0, as: UTF8.self) } ?? "[\"\"]"
+        return String(arr.dropFirst().dropLast())
+    }
+}

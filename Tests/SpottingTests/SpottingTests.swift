@@ -1,0 +1,209 @@
+import Foundation
+import Spotting
+import TestSupport
+import XCTest
+
+final class LexiconTests: XCTestCase {
+    static let lexicon: Lexicon = try! Lexicon(directory: Fixtures.root.appendingPathComponent("Models/lexicon"))
+
+    func testSyllableParsing() {
+        func s(_ p: String) -> String? { Syllable(p).map { ($0.initial ?? "-") + "+" + $0.final } }
+        XCTAssertEqual(s("hang2"), "h+ang")
+        XCTAssertEqual(s("yuan2"), "-+van")
+        XCTAssertEqual(s("jiu3"), "j+iou")
+        XCTAssertEqual(s("jue2"), "j+ve")
+        XCTAssertEqual(s("qun2"), "q+vn")
+        XCTAssertEqual(s("dui4"), "d+uei")
+        XCTAssertEqual(s("lun2"), "l+uen")
+        XCTAssertEqual(s("zhi1"), "zh+iii")
+        XCTAssertEqual(s("si4"), "s+ii")
+        XCTAssertEqual(s("ri4"), "r+iii")
+        XCTAssertEqual(s("lv4"), "l+v")
+        XCTAssertEqual(s("lü4"), "l+v")
+        XCTAssertEqual(s("er2"), "-+er")
+        XCTAssertEqual(s("wei4"), "-+uei")
+        XCTAssertEqual(s("yi1"), "-+i")
+        XCTAssertEqual(s("ying2"), "-+ing")
+        XCTAssertEqual(s("wu3"), "-+u")
+        XCTAssertEqual(Syllable("hang2")?.tone, 2)
+        XCTAssertNil(Syllable("xyz"))
+        XCTAssertNil(Syllable("hello"))
+    }
+
+    func testLexiconCoversCommonCharactersAndPolyphones() {
+        let lex = LexiconTests.lexicon
+        XCTAssertGreaterThan(lex.chars.count, 3500)
+        for c in "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年暖气热噪音扰民拖欠工资" {
+            XCTAssertNotNil(lex.chars[c], "no reading for \(c)")
+        }
+        XCTAssertEqual(lex.bestReading(of: "银行").map(\.description), ["yin2", "hang2"])
+        XCTAssertEqual(lex.bestReading(of: "重庆").map(\.description), ["chong2", "qing4"])
+        XCTAssertEqual(lex.bestReading(of: "长大").map(\.description), ["zhang3", "da4"])
+        XCTAssertEqual(lex.bestReading(of: "行")[0].description, "xing2")
+        // Alternatives are kept after the word reading.
+        let r = lex.readings(of: "银行")
+        XCTAssertEqual(r[1].first?.description, "hang2")
+        XCTAssertTrue(r[1].contains { $0.description == "xing2" })
+    }
+
+    func testKeywordCompilation() throws {
+        let lex = LexiconTests.lexicon
+        let k = try KeywordList.compile("暖气不热", lexicon: lex)
+        XCTAssertEqual(k.pronunciations.first, ["n", "uan", "q", "i", "b", "u", "r", "e"])
+        let bank = try KeywordList.compile("银行", lexicon: lex)
+        XCTAssertEqual(bank.pronunciations.first, ["in", "h", "ang"])
+        XCTAssertTrue(bank.pronunciations.contains(["in", "x", "ing"]), "all readings of polyphones")
+        XCTAssertLessThanOrEqual(try KeywordList.compile("长长长长", lexicon: lex).pronunciations.count, KeywordList.maxPronunciations)
+        XCTAssertThrowsError(try KeywordList.compile("ABC", lexicon: lex))
+    }
+
+    func testKeywordFilesBothFormats() throws {
+        let lex = LexiconTests.lexicon
+        let list = try KeywordList.load(Fixtures.root.appendingPathComponent("Models/keywords.tsv"), lexicon: lex)
+        XCTAssertGreaterThanOrEqual(list.count, 300)
+        XCTAssertTrue(list.contains { $0.text == "暖气不热" && $0.topics.contains("heating") })
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("kw-\(UUID().uuidString).txt")
+        try "# my list\n飞线充电 #0.6\n噪音扰民\n\n噪音扰民\n".write(to: tmp, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let mine = try KeywordList.load(tmp, lexicon: lex)
+        XCTAssertEqual(mine.map(\.text), ["飞线充电", "噪音扰民"])
+        XCTAssertEqual(mine[0].threshold, 0.6)
+        XCTAssertNil(mine[1].threshold)
+        try "飞线充电 #high\n".write(to: tmp, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try KeywordList.load(tmp, lexicon: lex))
+    }
+}
+
+final class TextMatcherTests: XCTestCase {
+    func testExactHomophoneAndOffsets() throws {
+        let lex = LexiconTests.lexicon
+        let kws = try ["暖气不热", "暖气", "拖欠工资", "噪音扰民"].map { try KeywordList.compile($0, lexicon: lex) }
+        let m = TextMatcher(keywords: kws, lexicon: lex)
+        let hits = m.match("喂，我家暖气不热。老板拖欠公资，楼下噪音扰民！")
+        XCTAssertEqual(hits.map(\.keyword), ["暖气不热", "拖欠工资", "噪音扰民"])
+        XCTAssertEqual(hits[0].charStart, 4); XCTAssertEqual(hits[0].charEnd, 8)
+        XCTAssertEqual(hits[0].score, 1.0)
+        XCTAssertEqual(hits[1].score, 0.9, "公资 is a toned homophone of 工资")
+        XCTAssertEqual(hits[2].charStart, 18)
+        XCTAssertTrue(m.match("今天天气很好").isEmpty)
+        // Flat/retroflex confusion (z/zh) in one syllable of a longer keyword.
+        XCTAssertEqual(m.match("拖欠工知").first?.score, 0.7)
+    }
+}
+
+final class DecoderTests: XCTestCase {
+    /// Posteriors where `best[t]` has probability 0.9 and the rest share 0.1.
+    func posteriors(_ best: [String]) -> [Float] {
+        let u = PhoneSet.units.count
+        var out: [Float] = []
+        for b in best {
+            let i = PhoneSet.index[b]!
+            for j in 0..<u { out.append(logf(j == i ? 0.9 : 0.1 / Float(u - 1))) }
+        }
+        return out
+    }
+
+    func testExactHitOnConstructedPosteriors() throws {
+        let lex = LexiconTests.lexicon
+        let kws = try ["暖气", "气温"].map { try KeywordList.compile($0, lexicon: lex) }
+        var seq = [String](repeating: "sil", count: 10)
+        seq += ["n", "n", "n", "n", "uan", "uan", "uan", "uan", "q", "q", "i", "i", "i", "i"]
+        seq += [String](repeating: "sil", count: 10)
+        let d = KeywordDecoder(keywords: kws, frameSeconds: 0.02, frameOffset: 0.0125, channel: "caller")
+        // Feed in two chunks to exercise streaming.
+        let p = posteriors(seq)
+        let u = PhoneSet.units.count
+        d.accept(Array(p[0..<(15 * u)]), rows: 15)
+        d.accept(Array(p[(15 * u)...]), rows: seq.count - 15)
+        let hits = d.finish()
+        XCTAssertEqual(hits.count, 1)
+        let h = try XCTUnwrap(hits.first)
+        XCTAssertEqual(h.keyword, "暖气")
+        XCTAssertEqual(h.score, 1.0, accuracy: 1e-6)
+        XCTAssertEqual(h.start!, 0.0125 + 10 * 0.02 - 0.01, accuracy: 1e-9)
+        XCTAssertEqual(h.end!, 0.0125 + 23 * 0.02 + 0.01, accuracy: 1e-9)
+        XCTAssertEqual(h.channel, "caller")
+    }
+
+    func testOutOfOrderPhonesAndThresholds() throws {
+        let lex = LexiconTests.lexicon
+        let kws = try ["暖气"].map { try KeywordList.compile($0, lexicon: lex) }
+        // i q uan n: the right phones in the wrong order never complete the keyword.
+        let seq = ["sil", "i", "i", "q", "q", "uan", "uan", "n", "n", "sil"]
+        let d = KeywordDecoder(keywords: kws, frameSeconds: 0.02)
+        d.accept(posteriors(seq), rows: seq.count)
+        XCTAssertTrue(d.finish().isEmpty)
+        // One phone frame wrong in the middle lowers the score below a strict threshold only.
+        let seq2 = ["sil", "n", "n", "uan", "sil", "uan", "q", "i", "i", "sil"]
+        var strict = KeywordDecoder.Options(); strict.threshold = 0.99
+        let d2 = KeywordDecoder(keywords: kws, frameSeconds: 0.02, options: strict)
+        d2.accept(posteriors(seq2), rows: seq2.count)
+        XCTAssertTrue(d2.finish().isEmpty)
+        var loose = KeywordDecoder.Options(); loose.threshold = 0.3
+        let d3 = KeywordDecoder(keywords: kws, frameSeconds: 0.02, options: loose)
+        d3.accept(posteriors(seq2), rows: seq2.count)
+        let h = d3.finish()
+        XCTAssertEqual(h.count, 1)
+        XCTAssertLessThan(h[0].score, 0.99)
+    }
+
+    func testContainedKeywordIsResolved() {
+        let a = KeywordHit(keyword: "暖气不热", start: 1.0, end: 2.0, score: 0.8)
+        let b = KeywordHit(keyword: "暖气", start: 1.0, end: 1.5, score: 0.9)
+        let c = KeywordHit(keyword: "暖气", start: 3.0, end: 3.5, score: 0.9)
+        XCTAssertEqual(KeywordDecoder.resolve([b, a, c]).map(\.keyword), ["暖气不热", "暖气"])
+    }
+}
+
+final class ModelFileTests: XCTestCase {
+    func tmp() -> URL { FileManager.default.temporaryDirectory.appendingPathComponent("m-\(UUID().uuidString).ctkws") }
+
+    func testRoundTripAndFormatErrors() throws {
+        let m = AcousticModel(feature: AcousticFeatureConfig(), hidden: [16], seed: 3)
+        let url = tmp()
+        defer { try? FileManager.default.removeItem(at: url) }
+        try m.write(to: url)
+        let back = try AcousticModel(contentsOf: url)
+        XCTAssertEqual(back.mlp, m.mlp)
+        XCTAssertEqual(back.header.units, PhoneSet.units)
+        // Same input, same posteriors.
+        let x = (0..<(2 * m.feature.inputDim)).map { Float($0 % 7) / 7 }
+        XCTAssertEqual(back.mlp.logPosteriors(x, rows: 2), m.mlp.logPosteriors(x, rows: 2))
+
+        var d = try Data(contentsOf: url)
+        d[0] = UInt8(ascii: "X")
+        try d.write(to: url)
+        XCTAssertThrowsError(try AcousticModel(contentsOf: url)) { XCTAssertTrue("\($0)".contains("bad magic")) }
+
+        d = m.encoded(); d[8] = 9
+        try d.write(to: url)
+        XCTAssertThrowsError(try AcousticModel(contentsOf: url)) { XCTAssertTrue("\($0)".contains("version 9")) }
+
+        d = m.encoded(); d.removeLast(10)
+        try d.write(to: url)
+        XCTAssertThrowsError(try AcousticModel(contentsOf: url)) { XCTAssertTrue("\($0)".contains("truncated")) }
+
+        try m.write(to: url)
+        var other = AcousticFeatureConfig(); other.sampleRate = 16000
+        XCTAssertThrowsError(try AcousticModel(contentsOf: url, expecting: other)) { XCTAssertTrue("\($0)".contains("16000")) }
+    }
+
+    func testTrainingIsDeterministicAndLearns() {
+        // Two separable "phones" in synthetic frames: the net must learn them, identically twice.
+        var cfg = AcousticFeatureConfig(); cfg.numBins = 4; cfg.context = [0]
+        func data() -> [LabelledUtterance] {
+            var rng = SplitMix64(seed: 9)
+            return (0..<4).map { u in
+                let labels = (0..<200).map { Int32(($0 / 20) % 2 == 0 ? 1 : 5) }
+                let frames = labels.flatMap { l in (0..<4).map { c in Float(l == 1 ? c : 3 - c) + rng.nextFloat() * 0.5 } }
+                return LabelledUtterance(id: "u\(u)", frames: frames, labels: labels)
+            }
+        }
+        var o = AcousticTrainer.Options(); o.epochs = 3; o.hidden = [8]; o.batchSize = 32; o.learningRate = 0.01
+        let a = AcousticTrainer(config: cfg, options: o), b = AcousticTrainer(config: cfg, options: o)
+        a.fitNormalisation(data()); b.fitNormalisation(data())
+        a.train(data()); b.train(data())
+        XCTAssertEqual(a.model.mlp, b.model.mlp)
+        XCTAssertGreaterThan(a.evaluate(data()).accuracy, 0.95)
+    }
+}
