@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "TestSupport"]),
         .testTarget(name: "SignalKitTests", dependencies: ["SignalKit", "AudioIO", "TestSupport"],
                     resources: [.copy("Golden")]),
-        .testTarget(name: "SpottingTests", dependencies: ["Spotting", "SignalKit", "TestSupport"]),
+        .testTarget(name: "SpottingTests", dependencies: ["Spotting", "SignalKit", "AudioIO", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["calltriage", "TestSupport"]),
     ]
 )

@@ -14,7 +14,7 @@ public struct AcousticFeatureConfig: Codable, Equatable, Sendable {
     /// Causal running mean normalisation over this many frames.
     public var cmnFrames = 300
     /// Frame offsets stacked as the network input (in 10 ms frames).
-    public var context = [-6, -4, -2, 0, 2, 4, 6]
+    public var context = [-10, -6, -3, 0, 3, 6, 10]
     /// Score every n-th frame.
     public var subsample = 2
 

@@ -35,7 +35,7 @@ public final class KeywordDecoder {
         public var threshold: Double = 0.5
         /// Minimum frames per phone state (at the model's frame rate).
         public var minFramesInitial = 1
-        public var minFramesFinal = 1
+        public var minFramesFinal = 2
         /// Longest keyword occurrence considered (seconds).
         public var maxDurationSeconds = 3.0
         public init() {}
@@ -44,15 +44,22 @@ public final class KeywordDecoder {
     struct Chain {
         let keywordIndex: Int
         let units: [Int]           // unit index per state
-        let minFrames: [Int]
+        let minFrames: [Int32]
+        let offset: Int            // first state's index in the flat state arrays
     }
-
-    struct State { var score: Float; var frames: Int32; var start: Int32; var inState: Int32 }
 
     public let keywords: [Keyword]
     public var options: Options
     private var chains: [Chain] = []
-    private var states: [[State]] = []
+    // Flat per-state arrays over all chains (no per-frame allocation).
+    private var score: [Float] = []
+    private var length: [Int32] = []
+    private var startFrame: [Int32] = []
+    private var inState: [Int32] = []
+    private var segSum: [Float] = []        // score of the current state's segment
+    private var doneMeans: [Float] = []     // Σ mean score of the completed earlier states
+    private var completed: [Float]
+    private var completedStart: [Int32]
     private let frameSeconds: Double      // seconds per model frame
     private let frameOffset: Double       // time of frame 0's centre
     private var candidates: [[KeywordHit]]
@@ -69,80 +76,108 @@ public final class KeywordDecoder {
         self.channel = channel
         candidates = Array(repeating: [], count: keywords.count)
         pendingBest = Array(repeating: nil, count: keywords.count)
+        completed = [Float](repeating: -.infinity, count: keywords.count)
+        completedStart = [Int32](repeating: 0, count: keywords.count)
+        var total = 0
         for (k, kw) in keywords.enumerated() {
             for p in kw.pronunciations {
                 let units = p.compactMap { PhoneSet.index[$0] }
                 guard units.count == p.count, !units.isEmpty else { continue }
-                let mins = p.map { PhoneSet.initials.contains($0) ? options.minFramesInitial : options.minFramesFinal }
-                chains.append(Chain(keywordIndex: k, units: units, minFrames: mins))
-                states.append(Array(repeating: State(score: -.infinity, frames: 0, start: 0, inState: 0), count: units.count))
+                let mins = p.map { Int32(PhoneSet.initials.contains($0) ? options.minFramesInitial : options.minFramesFinal) }
+                chains.append(Chain(keywordIndex: k, units: units, minFrames: mins, offset: total))
+                total += units.count
             }
         }
+        score = [Float](repeating: -.infinity, count: total)
+        length = [Int32](repeating: 0, count: total)
+        startFrame = [Int32](repeating: 0, count: total)
+        inState = [Int32](repeating: 0, count: total)
+        segSum = [Float](repeating: 0, count: total)
+        doneMeans = [Float](repeating: 0, count: total)
     }
 
     /// Consumes `rows` frames of log posteriors (rows × units), consecutive model frames.
     public func accept(_ logPost: [Float], rows: Int) {
         let u = PhoneSet.units.count
         let maxFrames = Int32(options.maxDurationSeconds / frameSeconds)
-        logPost.withUnsafeBufferPointer { lp in
-            for r in 0..<rows {
-                let row = lp.baseAddress! + r * u
+        let chains = self.chains
+        let nk = keywords.count
+        for r in 0..<rows {
+            let t = Int32(frame)
+            logPost.withUnsafeBufferPointer { lpAll in
+            score.withUnsafeMutableBufferPointer { score in
+            length.withUnsafeMutableBufferPointer { length in
+            startFrame.withUnsafeMutableBufferPointer { startFrame in
+            inState.withUnsafeMutableBufferPointer { inState in
+            segSum.withUnsafeMutableBufferPointer { segSum in
+            doneMeans.withUnsafeMutableBufferPointer { doneMeans in
+            completed.withUnsafeMutableBufferPointer { completed in
+            completedStart.withUnsafeMutableBufferPointer { completedStart in
+                let row = lpAll.baseAddress! + r * u
                 var best = -Float.infinity
                 for j in 0..<u { best = max(best, row[j]) }
-                let t = Int32(frame)
-                var completed = [Float](repeating: -.infinity, count: keywords.count)
-                var completedState = [State?](repeating: nil, count: keywords.count)
-                for c in 0..<chains.count {
-                    let ch = chains[c]
-                    var st = states[c]
-                    // Update from the last state backwards so each uses the previous frame's values.
-                    for s in stride(from: ch.units.count - 1, through: 0, by: -1) {
-                        let e = row[ch.units[s]] - best
-                        var stay = st[s]
-                        stay.score += e; stay.frames += 1; stay.inState += 1
-                        var enter: State
-                        if s == 0 {
-                            enter = State(score: e, frames: 1, start: t, inState: 1)
-                        } else {
-                            let prev = st[s - 1]
-                            if prev.inState >= Int32(ch.minFrames[s - 1]) && prev.score > -.infinity {
-                                enter = State(score: prev.score + e, frames: prev.frames + 1, start: prev.start, inState: 1)
+                for k in 0..<nk { completed[k] = -.infinity }
+                for ch in chains {
+                    let o = ch.offset
+                    let n = ch.units.count
+                    ch.units.withUnsafeBufferPointer { units in
+                    ch.minFrames.withUnsafeBufferPointer { minFrames in
+                        // Last state first, so each update reads the previous frame's values.
+                        // A path's score is the mean over its states of each state's mean frame
+                        // score, so every phone of the keyword counts equally, however short.
+                        var s = n - 1
+                        while s >= 0 {
+                            let i = o + s
+                            let e = row[units[s]] - best
+                            let alive = length[i] > 0 && length[i] + 1 <= maxFrames
+                            let stayPartial = alive ? (doneMeans[i] + (segSum[i] + e) / Float(inState[i] + 1)) / Float(s + 1) : -.infinity
+                            var enterPartial = -Float.infinity
+                            var enterDone: Float = 0
+                            if s == 0 {
+                                enterPartial = e
+                            } else if inState[i - 1] >= minFrames[s - 1] && length[i - 1] > 0 {
+                                enterDone = doneMeans[i - 1] + segSum[i - 1] / Float(inState[i - 1])
+                                enterPartial = (enterDone + e) / Float(s + 1)
+                            }
+                            if alive && stayPartial >= enterPartial {
+                                segSum[i] += e; inState[i] += 1; length[i] += 1
+                                score[i] = stayPartial
+                            } else if enterPartial > -.infinity {
+                                let from = s == 0 ? t : startFrame[i - 1]
+                                let len: Int32 = s == 0 ? 1 : length[i - 1] + 1
+                                segSum[i] = e; inState[i] = 1; doneMeans[i] = enterDone
+                                length[i] = len; startFrame[i] = from; score[i] = enterPartial
                             } else {
-                                enter = State(score: -.infinity, frames: 0, start: 0, inState: 0)
+                                length[i] = 0; inState[i] = 0; score[i] = -.infinity
+                            }
+                            s -= 1
+                        }
+                        let last = o + n - 1
+                        if inState[last] >= minFrames[n - 1] && length[last] > 0 {
+                            let mean = score[last]
+                            if mean > completed[ch.keywordIndex] {
+                                completed[ch.keywordIndex] = mean
+                                completedStart[ch.keywordIndex] = startFrame[last]
                             }
                         }
-                        // Compare by mean score; prefer staying on ties (covers the whole keyword).
-                        let stayMean = stay.frames > 0 ? stay.score / Float(stay.frames) : -.infinity
-                        let enterMean = enter.frames > 0 ? enter.score / Float(enter.frames) : -.infinity
-                        var pick = (stay.score > -.infinity && stayMean >= enterMean) ? stay : enter
-                        if pick.frames > maxFrames { pick = enter }
-                        st[s] = pick
                     }
-                    states[c] = st
-                    let last = st[ch.units.count - 1]
-                    if last.inState >= Int32(ch.minFrames.last!) && last.frames > 0 {
-                        let mean = last.score / Float(last.frames)
-                        if mean > completed[ch.keywordIndex] {
-                            completed[ch.keywordIndex] = mean
-                            completedState[ch.keywordIndex] = last
-                        }
                     }
                 }
-                for k in 0..<keywords.count {
-                    let conf = completedState[k] != nil ? Double(expf(completed[k])) : 0
-                    track(k, conf: conf, state: completedState[k], t: t)
-                }
-                frame += 1
+            }}}}}}}}}
+            for k in 0..<nk where completed[k] > -.infinity || pendingBest[k] != nil {
+                let conf = completed[k] > -.infinity ? Double(expf(completed[k])) : 0
+                track(k, conf: conf, start: completedStart[k], t: t)
             }
+            frame += 1
         }
     }
 
     /// Keeps the best candidate of each run of frames above threshold (a local maximum).
-    private func track(_ k: Int, conf: Double, state: State?, t: Int32) {
+    private func track(_ k: Int, conf: Double, start: Int32, t: Int32) {
         let thr = keywords[k].threshold ?? options.threshold
-        if let s = state, conf >= thr {
+        if conf >= thr {
             let hit = KeywordHit(keyword: keywords[k].text,
-                                 start: frameOffset + Double(s.start) * frameSeconds - frameSeconds / 2,
+                                 start: frameOffset + Double(start) * frameSeconds - frameSeconds / 2,
                                  end: frameOffset + Double(t) * frameSeconds + frameSeconds / 2,
                                  score: conf, channel: channel)
             if let p = pendingBest[k] {
@@ -168,16 +203,27 @@ public final class KeywordDecoder {
         return KeywordDecoder.resolve(all)
     }
 
-    /// Drops a hit that lies inside an overlapping hit of a longer keyword containing its text.
+    /// Drops a hit that lies inside an overlapping hit of a longer keyword containing its text
+    /// (and scoring at least 80 % as well). Sweeps in time order: O(n · overlap).
     public static func resolve(_ hits: [KeywordHit]) -> [KeywordHit] {
+        let sorted = hits.sorted { ($0.start ?? 0, $0.keyword) < ($1.start ?? 0, $1.keyword) }
         var keep: [KeywordHit] = []
-        for h in hits {
-            let dominated = hits.contains { o in
-                o.keyword != h.keyword && o.keyword.count > h.keyword.count && o.keyword.contains(h.keyword)
-                    && (o.start ?? 0) < (h.end ?? 0) && (h.start ?? 0) < (o.end ?? 0) && o.score >= h.score * 0.8
+        var active: [Int] = []     // indices into sorted, hits still overlapping the sweep point
+        var dominated = [Bool](repeating: false, count: sorted.count)
+        for (i, h) in sorted.enumerated() {
+            let hs = h.start ?? 0
+            active.removeAll { (sorted[$0].end ?? 0) <= hs }
+            for j in active {
+                let o = sorted[j]
+                func contains(_ a: KeywordHit, _ b: KeywordHit) -> Bool {
+                    a.keyword.count > b.keyword.count && a.keyword.contains(b.keyword) && a.score >= b.score * 0.8
+                }
+                if contains(o, h) { dominated[i] = true }
+                if contains(h, o) { dominated[j] = true }
             }
-            if !dominated { keep.append(h) }
+            active.append(i)
         }
-        return keep.sorted { ($0.start ?? 0, $0.keyword) < ($1.start ?? 0, $1.keyword) }
+        for (i, h) in sorted.enumerated() where !dominated[i] { keep.append(h) }
+        return keep
     }
 }

@@ -66,7 +66,8 @@ public enum KeywordList {
         return list.filter { seen.insert($0.text).inserted }
     }
 
-    /// Compiles keyword text to phone sequences (every combination of polyphone readings, capped).
+    /// Compiles keyword text to phone sequences: every combination of the readings of polyphones
+    /// that no word entry fixes, most likely first, capped at `maxPronunciations`.
     public static func compile(_ text: String, lexicon: Lexicon, topics: [String] = [], category: String = "",
                                weight: Double = 1, threshold: Double? = nil, where location: String = "") throws -> Keyword {
         let chars = text.filter { !$0.isWhitespace }
@@ -74,7 +75,8 @@ public enum KeywordList {
         for c in chars where lexicon.chars[c] == nil {
             throw ModelFileError(path: location, "keyword '\(text)': no pinyin for '\(c)' (only Chinese characters in the lexicon can be spotted)")
         }
-        let alts = lexicon.readings(of: chars)
+        // Word entries fix a polyphone's reading; other characters keep all their readings.
+        let alts = lexicon.readings(of: chars, wordAlternatives: false)
         var combos: [[Syllable]] = [[]]
         for a in alts {
             var next: [[Syllable]] = []

@@ -76,8 +76,9 @@ public struct Lexicon: Sendable {
     }
 
     /// Readings of a text: for each character, its alternatives (word entries first, longest match).
-    /// Non-Chinese characters are skipped.
-    public func readings(of text: String) -> [[Syllable]] {
+    /// With `wordAlternatives: false`, a character inside a matched word gets only the word's reading
+    /// (the curated one: 追尾 is zhui wei, never dui yi). Non-Chinese characters are skipped.
+    public func readings(of text: String, wordAlternatives: Bool = true) -> [[Syllable]] {
         let cs = Array(text.filter { chars[$0] != nil || $0.isChineseCharacter })
         var out: [[Syllable]] = []
         var i = 0
@@ -88,7 +89,9 @@ public struct Lexicon: Sendable {
                 if let w = words[String(cs[i..<(i + len)])] {
                     for (k, s) in w.enumerated() {
                         var alts = [s]
-                        for a in chars[cs[i + k]] ?? [] where !alts.contains(where: { $0.toneless == a.toneless }) { alts.append(a) }
+                        if wordAlternatives {
+                            for a in chars[cs[i + k]] ?? [] where !alts.contains(where: { $0.toneless == a.toneless }) { alts.append(a) }
+                        }
                         out.append(alts)
                     }
                     i += len

@@ -16,8 +16,9 @@ public struct LabelledUtterance: Sendable {
 }
 
 /// Reads a training corpus: a labelled-set manifest whose entries have audio and syllable timings
-/// (`alignment`: a JSON file with `syllables: [{pinyin, start, end, phones?}]`, as the corpus
-/// generator and the TTS tools write), and turns it into frame-labelled utterances.
+/// (`alignment`: a JSON file with `syllables: [{pinyin, start, end, phones?}]`, as the TTS tools
+/// write; or `<id>.json` beside the manifest, as tools/corpus/make_corpus.py writes), and turns it
+/// into frame-labelled utterances.
 public enum TrainingCorpus {
     public struct Timing: Decodable { var pinyin: String; var start: Double?; var end: Double?; var phones: [Phone]? }
     public struct Phone: Decodable { var p: String; var start: Double; var end: Double }
@@ -49,6 +50,7 @@ public enum TrainingCorpus {
 
     /// Loads every usable entry of a manifest; entries without audio or timings are skipped with a reason.
     public static func load(manifest: URL, config: AcousticFeatureConfig, limit: Int? = nil,
+                            aligner: ForcedAligner? = nil,
                             warn: (String) -> Void = { _ in }) throws -> [LabelledUtterance] {
         guard let text = try? String(contentsOf: manifest, encoding: .utf8) else {
             throw ModelFileError(path: manifest.path, "cannot read manifest")
@@ -62,8 +64,25 @@ public enum TrainingCorpus {
             }
             let id = obj["id"] as? String ?? "line\(i + 1)"
             guard let audio = obj["audio"] as? String else { warn("\(id): no audio"); continue }
-            guard let alignPath = obj["alignment"] as? String else {
-                warn("\(id): no syllable timings (`alignment`); forced alignment of bare transcripts is not implemented yet")
+            // Timings: the entry's `alignment` file, else `<id>.json` beside the manifest (corpus generator layout).
+            var alignPath = obj["alignment"] as? String
+            if alignPath == nil, FileManager.default.fileExists(atPath: base.appendingPathComponent("\(id).json").path) {
+                alignPath = "\(id).json"
+            }
+            guard let alignPath else {
+                // A centre's own recording: transcript only, aligned with an existing model.
+                if let aligner, let transcript = obj["transcript"] as? String {
+                    do {
+                        let (_, chans) = try AnalysisStream.readAll(path: base.appendingPathComponent(audio).path,
+                                                                    analysisRate: config.sampleRate)
+                        let raw = ModelInputStream.rawFrames(chans[0], config: config)
+                        if let labels = aligner.align(samples: chans[0], transcript: transcript, frames: raw.count) {
+                            out.append(LabelledUtterance(id: id, frames: raw.flatMap { $0 }, labels: labels))
+                        } else { warn("\(id): could not align the transcript") }
+                    } catch { warn("\(id): \(error)") }
+                } else {
+                    warn("\(id): no syllable timings (`alignment`) and no model to align its transcript with (--init)")
+                }
                 continue
             }
             do {
@@ -90,9 +109,11 @@ public final class AcousticTrainer {
         public var batchSize = 256
         public var learningRate: Float = 1e-3
         public var seed: UInt64 = 1
-        public var hidden = [192, 192]
+        public var hidden = [256, 256]
         /// Learning rate is multiplied by this after each epoch.
-        public var decay: Float = 0.7
+        public var decay: Float = 0.8
+        /// Train on every n-th frame (neighbouring frames are nearly identical; 2 halves the time).
+        public var frameStride = 2
         public init() {}
     }
 
@@ -163,7 +184,11 @@ public final class AcousticTrainer {
     public func train(_ data: [LabelledUtterance], dev: [LabelledUtterance] = [], report: (String) -> Void = { _ in }) {
         var rng = SplitMix64(seed: options.seed &+ 0x5EED)
         var index: [(Int32, Int32)] = []
-        for (i, u) in data.enumerated() { for t in 0..<u.count { index.append((Int32(i), Int32(t))) } }
+        for (i, u) in data.enumerated() {
+            for t in stride(from: (i % max(options.frameStride, 1)), to: u.count, by: max(options.frameStride, 1)) {
+                index.append((Int32(i), Int32(t)))
+            }
+        }
         var mlp = model.mlp
         let L = mlp.weights.count
         let sizes = mlp.sizes

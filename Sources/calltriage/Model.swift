@@ -6,7 +6,7 @@ struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Train, calibrate and describe the keyword-spotting model.",
-        subcommands: [Train.self, Calibrate.self, Info.self])
+        subcommands: [Train.self, Calibrate.self, Evaluate.self, Info.self])
 
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -30,22 +30,27 @@ struct ModelCommand: ParsableCommand {
         @Option(help: "Start from this model instead of random weights.")
         var initModel: String?
 
-        @Option(help: "Epochs.") var epochs: Int = 8
+        @Option(help: "Epochs.") var epochs: Int = 12
         @Option(help: "Random seed.") var seed: UInt64 = 1
-        @Option(help: "Hidden layer sizes, comma-separated.") var hidden: String = "192,192"
+        @Option(help: "Hidden layer sizes, comma-separated.") var hidden: String = "256,256"
         @Option(help: "Learning rate.") var learningRate: Float = 1e-3
         @Option(help: "Mini-batch size.") var batchSize: Int = 256
         @Option(help: "Use at most this many training utterances.") var limit: Int?
+        @Option(help: "Train on every n-th frame.") var frameStride: Int = 2
 
         func run() throws {
             let log = CLI.logger("train")
             var opts = AcousticTrainer.Options()
             opts.epochs = epochs; opts.seed = seed; opts.learningRate = learningRate; opts.batchSize = batchSize
+            opts.frameStride = frameStride
             opts.hidden = hidden.split(separator: ",").compactMap { Int($0) }
             let config = AcousticFeatureConfig()
             var warnings = 0
             let t0 = Date()
-            let data = try TrainingCorpus.load(manifest: URL(fileURLWithPath: corpus), config: config, limit: limit) { w in
+            // Entries with a transcript but no timings are aligned with the starting model.
+            let lexicon = try? Lexicon(directory: ModelPaths.lexicon)
+            let aligner = try initModel.map { ForcedAligner(model: try AcousticModel(contentsOf: URL(fileURLWithPath: $0)), lexicon: lexicon ?? Lexicon()) }
+            let data = try TrainingCorpus.load(manifest: URL(fileURLWithPath: corpus), config: config, limit: limit, aligner: aligner) { w in
                 warnings += 1
                 if warnings <= 10 { log.warning("\(w)") }
             }

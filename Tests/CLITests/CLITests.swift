@@ -68,3 +68,37 @@ final class CLITests: XCTestCase {
         XCTAssertNotEqual(badRate.status, 0)
     }
 }
+
+final class SpotCLITests: XCTestCase {
+    func testSpotJSONLAndCTM() throws {
+        guard FileManager.default.fileExists(atPath: Fixtures.root.appendingPathComponent("Models/acoustic/kws.ctkws").path) else {
+            throw XCTSkip("no committed acoustic model yet")
+        }
+        let wav = try XCTUnwrap(Fixtures.entry("speech_heating.wav")?.path)
+        let kw = FileManager.default.temporaryDirectory.appendingPathComponent("kw-\(UUID().uuidString).txt")
+        try "暖气不热 #0.3\n拖欠工资\n".write(to: kw, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: kw) }
+        let r = try CLIRunner.run(["spot", "--keywords", kw.path, "--threshold", "0.3", wav])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for line in r.stdout.split(separator: "\n") {
+            let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            XCTAssertEqual(Set(o.keys), ["file", "channel", "keyword", "start", "end", "score"])
+            XCTAssertEqual(o["file"] as? String, wav)
+            XCTAssertTrue(["暖气不热", "拖欠工资"].contains(o["keyword"] as? String ?? ""))
+            XCTAssertLessThan(o["start"] as! Double, o["end"] as! Double)
+        }
+        let ctm = try CLIRunner.run(["spot", "--keywords", kw.path, "--threshold", "0.3", "--format", "ctm", wav])
+        XCTAssertEqual(ctm.status, 0)
+        for line in ctm.stdout.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            XCTAssertEqual(f.count, 6, "CTM: file channel start duration word score")
+            XCTAssertEqual(f[0], "speech_heating")
+            XCTAssertEqual(f[1], "A")
+        }
+        // A keyword file with a bad threshold is a clear error, not a crash.
+        try "暖气 #high\n".write(to: kw, atomically: true, encoding: .utf8)
+        let bad = try CLIRunner.run(["spot", "--keywords", kw.path, wav])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("not a number"), bad.stderr)
+    }
+}

@@ -70,6 +70,8 @@ CORRECTIONS = {
     "还款": "huan2 kuan3",      # phrases_dict: hai2 kuan3 (还款 = repay)
     "乡长": "xiang1 zhang3",    # phrases_dict: xiang1 chang2 (township head)
     "无处": "wu2 chu4",         # phrases_dict: wu2 chu3 (nowhere)
+    "大夫": "dai4 fu5",         # phrases_dict: da4 fu1 (an ancient official); callers mean "doctor"
+    "上行": "shang4 xing2",     # phrases_dict: shang4 hang2 (a rare sense); "going up / upbound"
 }
 
 

@@ -1,0 +1,84 @@
+import ArgumentParser
+import AudioIO
+import Foundation
+import Spotting
+
+extension ModelCommand {
+    struct Evaluate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Keyword recall and false alarms per hour on labelled audio, as a curve over the threshold.",
+            discussion: """
+            DEV is a labelled-set manifest with `keywords` reference times; --negatives adds audio that \
+            contains none of the keywords (every hit there is a false alarm). Prints a Markdown table \
+            (and JSON with --json) with the global-threshold curve and the operating point of the \
+            calibrated per-keyword thresholds.
+            """)
+
+        @Argument(help: "Dev manifest (JSONL) with keyword reference times.")
+        var dev: String
+        @Option(help: "Manifest of negative audio.") var negatives: String?
+        @Option(help: "Keyword file (default: the model's).") var keywords: String?
+        @Option(help: "Acoustic model.") var model: String?
+        @Option(help: "Write the results as JSON here.") var json: String?
+        @Option(help: "Use at most this many dev utterances.") var limit: Int?
+
+        func entries(_ manifest: String) -> [(path: String, refs: [KWSScorer.Reference])] {
+            guard let text = try? String(contentsOfFile: manifest, encoding: .utf8) else { return [] }
+            let base = (manifest as NSString).deletingLastPathComponent
+            return text.split(separator: "\n").compactMap { line in
+                guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                      let a = o["audio"] as? String else { return nil }
+                let refs = (o["keywords"] as? [[String: Any]] ?? []).compactMap { k -> KWSScorer.Reference? in
+                    guard let t = k["text"] as? String, let s = k["start"] as? Double, let e = k["end"] as? Double else { return nil }
+                    return KWSScorer.Reference(text: t, start: s, end: e)
+                }
+                return ((base as NSString).appendingPathComponent(a), refs)
+            }
+        }
+
+        func run() throws {
+            let lex = try SpotSetup.lexicon()
+            let calibrated = try SpotSetup.keywords(keywords, lexicon: lex)
+            var open = calibrated
+            let floor = 0.2
+            for i in open.indices { open[i].threshold = floor }
+            var spotter = Spotter(model: try SpotSetup.model(model), keywords: open)
+            spotter.options.threshold = floor
+            let known = Set(open.map(\.text))
+            var outcomes: [KWSScorer.Outcome] = []
+            var calibratedOutcomes: [KWSScorer.Outcome] = []
+            var seconds = 0.0
+            let thresholdOf = Dictionary(uniqueKeysWithValues: calibrated.map { ($0.text, $0.threshold ?? 0.5) })
+            var list = entries(dev)
+            if let l = limit { list = Array(list.prefix(l)) }
+            let neg = negatives.map(entries) ?? []
+            let t0 = Date()
+            for (i, e) in (list + neg.map { ($0.path, []) }).enumerated() {
+                guard let hits = try? spotter.spot(path: e.path) else { CLI.writeStderr("skipped \(e.path)\n"); continue }
+                seconds += (try? AudioDecoder(path: e.path).info.duration) ?? 0
+                let refs = e.refs.filter { known.contains($0.text) }
+                outcomes.append(KWSScorer.score(hits: hits, references: refs))
+                calibratedOutcomes.append(KWSScorer.score(hits: hits.filter { $0.score >= thresholdOf[$0.keyword] ?? 0.5 }, references: refs))
+                if (i + 1) % 100 == 0 { CLI.writeStderr("\(i + 1) files, \(String(format: "%.2f", seconds / 3600)) h\n") }
+            }
+            let wall = Date().timeIntervalSince(t0)
+            let hours = seconds / 3600
+            let thresholds = stride(from: 0.2, through: 0.951, by: 0.05).map { ($0 * 100).rounded() / 100 }
+            let curve = KWSScorer.curve(outcomes, hours: hours, thresholds: thresholds)
+            let op = KWSScorer.curve(calibratedOutcomes, hours: hours, thresholds: [0.0])[0]
+            let nref = outcomes.flatMap(\.referenceScores).count
+            var s = String(format: "%d dev files (%d keyword occurrences) + %d negative files, %.2f h audio, %.0f s wall (%.0f× real time, spotting %d keywords)\n\n",
+                           list.count, nref, neg.count, hours, wall, seconds / max(wall, 1e-9), open.count)
+            s += "| threshold | recall | false alarms / h | hits | false alarms |\n|---:|---:|---:|---:|---:|\n"
+            for p in curve { s += String(format: "| %.2f | %.3f | %.2f | %d | %d |\n", p.threshold, p.recall, p.falseAlarmsPerHour, p.hits, p.falseAlarms) }
+            s += String(format: "| calibrated per keyword | %.3f | %.2f | %d | %d |\n", op.recall, op.falseAlarmsPerHour, op.hits, op.falseAlarms)
+            CLI.writeStdout(s)
+            if let j = json {
+                let obj: [String: Any] = ["hours": hours, "references": nref, "wall_seconds": wall,
+                                          "curve": curve.map { ["threshold": $0.threshold, "recall": $0.recall, "fa_per_hour": $0.falseAlarmsPerHour] },
+                                          "calibrated": ["recall": op.recall, "fa_per_hour": op.falseAlarmsPerHour]]
+                try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: j))
+            }
+        }
+    }
+}
