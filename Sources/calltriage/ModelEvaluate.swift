@@ -21,6 +21,7 @@ extension ModelCommand {
         @Option(help: "Acoustic model.") var model: String?
         @Option(help: "Write the results as JSON here.") var json: String?
         @Option(help: "Use at most this many dev utterances.") var limit: Int?
+        @Option(help: "Average posteriors over this many 20 ms frames (1 = off).") var smoothing: Int = 3
 
         func entries(_ manifest: String) -> [(path: String, refs: [KWSScorer.Reference])] {
             guard let text = try? String(contentsOfFile: manifest, encoding: .utf8) else { return [] }
@@ -44,6 +45,7 @@ extension ModelCommand {
             for i in open.indices { open[i].threshold = floor }
             var spotter = Spotter(model: try SpotSetup.model(model), keywords: open)
             spotter.options.threshold = floor
+            spotter.smoothing = smoothing
             let known = Set(open.map(\.text))
             var outcomes: [KWSScorer.Outcome] = []
             var calibratedOutcomes: [KWSScorer.Outcome] = []

@@ -61,6 +61,9 @@ struct Spot: ParsableCommand {
     @Flag(help: "Also match a sidecar transcript (AUDIO.txt) as text.")
     var textToo = false
 
+    @Option(help: "Average posteriors over this many 20 ms frames (1 = off).")
+    var smoothing: Int = 3
+
     enum OutputFormat: String, ExpressibleByArgument { case jsonl, ctm }
 
     func validate() throws {
@@ -75,6 +78,7 @@ struct Spot: ParsableCommand {
         let am = try SpotSetup.model(model)
         var spotter = Spotter(model: am, keywords: kws)
         if let t = threshold { spotter.options.threshold = t }
+        spotter.smoothing = smoothing
         let matcher = TextMatcher(keywords: kws, lexicon: lex)
         var failed = 0
         for path in audio {
