@@ -14,3 +14,5 @@ set +e
 status=$?
 set -e
 echo "==> exit status $status (1 = some files failed: the fixtures include 10 deliberately broken files)"
+echo "==> calltriage spot AudioFixtures/audio/speech_*.wav   (keyword spotting, calibrated thresholds)"
+"$BIN" spot AudioFixtures/audio/speech_*.wav || true

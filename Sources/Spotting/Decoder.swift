@@ -36,6 +36,10 @@ public final class KeywordDecoder {
         /// Minimum frames per phone state (at the model's frame rate).
         public var minFramesInitial = 1
         public var minFramesFinal = 2
+        /// Maximum frames per phone state: an initial lasts at most ~160 ms, a final ~360 ms, so a
+        /// path cannot hide a stretch of unrelated speech inside one state.
+        public var maxFramesInitial = 8
+        public var maxFramesFinal = 18
         /// Longest keyword occurrence considered (seconds).
         public var maxDurationSeconds = 3.0
         public init() {}
@@ -45,6 +49,7 @@ public final class KeywordDecoder {
         let keywordIndex: Int
         let units: [Int]           // unit index per state
         let minFrames: [Int32]
+        let maxFrames: [Int32]
         let offset: Int            // first state's index in the flat state arrays
     }
 
@@ -86,7 +91,8 @@ public final class KeywordDecoder {
                 let units = p.compactMap { PhoneSet.index[$0] }
                 guard units.count == p.count, !units.isEmpty else { continue }
                 let mins = p.map { Int32(PhoneSet.initials.contains($0) ? options.minFramesInitial : options.minFramesFinal) }
-                chains.append(Chain(keywordIndex: k, units: units, minFrames: mins, offset: total))
+                let maxs = p.map { Int32(PhoneSet.initials.contains($0) ? options.maxFramesInitial : options.maxFramesFinal) }
+                chains.append(Chain(keywordIndex: k, units: units, minFrames: mins, maxFrames: maxs, offset: total))
                 total += units.count
             }
         }
@@ -124,6 +130,7 @@ public final class KeywordDecoder {
                     let n = ch.units.count
                     ch.units.withUnsafeBufferPointer { units in
                     ch.minFrames.withUnsafeBufferPointer { minFrames in
+                    ch.maxFrames.withUnsafeBufferPointer { maxStay in
                         // Last state first, so each update reads the previous frame's values.
                         // A path's score is the mean over its states of each state's mean frame
                         // score, so every phone of the keyword counts equally, however short.
@@ -135,7 +142,7 @@ public final class KeywordDecoder {
                             // Dead and nothing to enter from: stays dead.
                             if s > 0 && length[i] == 0 && length[i - 1] == 0 { s -= 1; continue }
                             let e = row[units[s]] - best
-                            let alive = length[i] > 0 && length[i] + 1 <= maxFrames
+                            let alive = length[i] > 0 && length[i] + 1 <= maxFrames && inState[i] < maxStay[s]
                             let stayPartial = alive ? (doneMeans[i] + (segSum[i] + e) / Float(inState[i] + 1)) / Float(s + 1) : -.infinity
                             var enterPartial = -Float.infinity
                             var enterDone: Float = 0
@@ -169,6 +176,7 @@ public final class KeywordDecoder {
                                 completedStart[ch.keywordIndex] = startFrame[last]
                             }
                         }
+                    }
                     }
                     }
                 }

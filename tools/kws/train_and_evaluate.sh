@@ -12,7 +12,8 @@ CORPUS=${1:-corpus}
 BIN=.build/release/calltriage
 [ -x "$BIN" ] || swift build -c release
 if [ ! -f "$CORPUS/train/manifest.jsonl" ]; then
-  python3 tools/corpus/make_corpus.py --out "$CORPUS" --jobs 1
+  letters=(); [ -f ../shared/data/jiamusi_letters.jsonl ] && letters=(--letters ../shared/data/jiamusi_letters.jsonl)
+  python3 tools/corpus/make_corpus.py --out "$CORPUS" --jobs 1 "${letters[@]}"
 fi
 # Split the negative audio: odd lines calibrate, even lines evaluate.
 awk 'NR % 2 == 1' "$CORPUS/neg/manifest.jsonl" > "$CORPUS/neg/calibrate.jsonl"
