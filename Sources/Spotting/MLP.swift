@@ -3,27 +3,29 @@ import Foundation
 /// Dense row-major matrix kernels for the acoustic model (inference and training).
 /// Written as row-axpy loops over contiguous rows so they vectorise with SIMD8.
 enum Dense {
+    /// y[0..<m] += a · x[0..<m].
+    @inline(__always)
+    static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ m: Int) {
+        let s = SIMD8<Float>(repeating: a)
+        let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
+        var j = 0
+        while j + 8 <= m {
+            let v = ry.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                  + s * rx.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+            ry.storeBytes(of: v, toByteOffset: j * 4, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < m { y[j] += a * x[j]; j += 1 }
+    }
+
     /// C[n×m] (+)= A[n×k] · B[k×m].
     static func matmul(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
                        n: Int, k: Int, m: Int, accumulate: Bool = false) {
         if !accumulate { c.update(repeating: 0, count: n * m) }
-        let rb = UnsafeRawPointer(b)
         for i in 0..<n {
-            let crow = c + i * m
-            let rc = UnsafeMutableRawPointer(crow)
             for kk in 0..<k {
                 let av = a[i * k + kk]
-                if av == 0 { continue }   // ReLU outputs are often exactly zero
-                let s = SIMD8<Float>(repeating: av)
-                var j = 0
-                let boff = kk * m * 4
-                while j + 8 <= m {
-                    let bv = rb.loadUnaligned(fromByteOffset: boff + j * 4, as: SIMD8<Float>.self)
-                    let cv = rc.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-                    rc.storeBytes(of: cv + s * bv, toByteOffset: j * 4, as: SIMD8<Float>.self)
-                    j += 8
-                }
-                while j < m { crow[j] += av * b[kk * m + j]; j += 1 }
+                if av != 0 { axpy(av, b + kk * m, c + i * m, m) }   // ReLU outputs are often exactly zero
             }
         }
     }
@@ -31,22 +33,10 @@ enum Dense {
     /// C[k×m] += Aᵀ · B for A[n×k], B[n×m] (weight gradients).
     static func matmulATB(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
                           n: Int, k: Int, m: Int) {
-        let rb = UnsafeRawPointer(b)
         for i in 0..<n {
             for kk in 0..<k {
                 let av = a[i * k + kk]
-                if av == 0 { continue }
-                let s = SIMD8<Float>(repeating: av)
-                let crow = c + kk * m
-                let rc = UnsafeMutableRawPointer(crow)
-                var j = 0
-                while j + 8 <= m {
-                    let bv = rb.loadUnaligned(fromByteOffset: (i * m + j) * 4, as: SIMD8<Float>.self)
-                    let cv = rc.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-                    rc.storeBytes(of: cv + s * bv, toByteOffset: j * 4, as: SIMD8<Float>.self)
-                    j += 8
-                }
-                while j < m { crow[j] += av * b[i * m + j]; j += 1 }
+                if av != 0 { axpy(av, b + i * m, c + kk * m, m) }
             }
         }
     }
