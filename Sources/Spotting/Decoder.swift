@@ -34,8 +34,8 @@ public final class KeywordDecoder {
         /// Default confidence threshold for keywords without their own.
         public var threshold: Double = 0.5
         /// Minimum frames per phone state (at the model's frame rate).
-        public var minFramesInitial = 1
-        public var minFramesFinal = 2
+        public var minFramesInitial = 2
+        public var minFramesFinal = 4
         /// Maximum frames per phone state: an initial lasts at most ~160 ms, a final ~360 ms, so a
         /// path cannot hide a stretch of unrelated speech inside one state.
         public var maxFramesInitial = 8

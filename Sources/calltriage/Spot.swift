@@ -34,8 +34,9 @@ struct Spot: ParsableCommand {
         discussion: """
         Without --keywords the model's list (Models/keywords.tsv, with thresholds calibrated on negative \
         audio) is used. A keyword file is one keyword per line, Chinese text, with an optional \
-        threshold: `飞线充电 #0.6`. A transcript next to a recording (AUDIO.txt) is matched as text too \
-        (pinyin matching, tolerant of homophones), with --text-too.
+        threshold: `飞线充电 #0.6`. A transcript next to a recording (AUDIO.txt or AUDIO.wav.txt) is \
+        matched as text too (pinyin matching, tolerant of homophones; --no-text turns it off): those \
+        lines have "channel": "transcript", null start/end and character offsets char_start/char_end.
         JSONL: {"file","channel","keyword","start","end","score"} (seconds). CTM: \
         `file channel start duration keyword score`.
         """)
@@ -58,8 +59,8 @@ struct Spot: ParsableCommand {
     @Option(help: "Channel roles, e.g. caller=1,agent=0.")
     var roles: String?
 
-    @Flag(help: "Also match a sidecar transcript (AUDIO.txt) as text.")
-    var textToo = false
+    @Flag(help: "Ignore sidecar transcripts (AUDIO.txt); by default they are matched as text too.")
+    var noText = false
 
     @Option(help: "Average posteriors over this many 20 ms frames (1 = off).")
     var smoothing: Int = 3
@@ -85,7 +86,7 @@ struct Spot: ParsableCommand {
             do {
                 let hits = try spotter.spot(path: path, roles: roles.flatMap(ChannelRoles.init(spec:)))
                 for h in hits { CLI.writeStdout(Spot.line(path, h, format)) }
-                if textToo, let text = try? String(contentsOfFile: path + ".txt", encoding: .utf8) {
+                if !noText, format == .jsonl, let text = Spot.sidecar(path) {
                     for h in matcher.match(text, channel: "transcript") { CLI.writeStdout(Spot.textLine(path, h)) }
                 }
             } catch {
@@ -108,9 +109,18 @@ struct Spot: ParsableCommand {
         }
     }
 
+    /// The transcript beside a recording: `call.wav.txt` or `call.txt`.
+    static func sidecar(_ path: String) -> String? {
+        for p in [path + ".txt", (path as NSString).deletingPathExtension + ".txt"] where p != path {
+            if let t = try? String(contentsOfFile: p, encoding: .utf8) { return t }
+        }
+        return nil
+    }
+
+    /// A text hit: same keys as an audio hit (start/end null), plus character offsets.
     static func textLine(_ file: String, _ h: KeywordHit) -> String {
         "{\"file\": \(json(file)), \"channel\": \"transcript\", \"keyword\": \(json(h.keyword)), "
-            + "\"char_start\": \(h.charStart ?? 0), \"char_end\": \(h.charEnd ?? 0), "
+            + "\"start\": null, \"end\": null, \"char_start\": \(h.charStart ?? 0), \"char_end\": \(h.charEnd ?? 0), "
             + String(format: "\"score\": %.3f}\n", h.score)
     }
 

@@ -83,6 +83,7 @@ final class SpotCLITests: XCTestCase {
         for line in r.stdout.split(separator: "\n") {
             let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             XCTAssertEqual(Set(o.keys), ["file", "channel", "keyword", "start", "end", "score"])
+            XCTAssertEqual(o["channel"] as? String, "caller")
             XCTAssertEqual(o["file"] as? String, wav)
             XCTAssertTrue(["暖气不热", "拖欠工资"].contains(o["keyword"] as? String ?? ""))
             XCTAssertLessThan(o["start"] as! Double, o["end"] as! Double)
@@ -95,6 +96,24 @@ final class SpotCLITests: XCTestCase {
             XCTAssertEqual(f[0], "speech_heating")
             XCTAssertEqual(f[1], "A")
         }
+        // A sidecar transcript is matched as text too, on pinyin (拖欠公资 ≈ 拖欠工资).
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let copy = dir.appendingPathComponent("call.wav")
+        try FileManager.default.copyItem(atPath: wav, toPath: copy.path)
+        try "老板拖欠公资三个月了".write(to: dir.appendingPathComponent("call.txt"), atomically: true, encoding: .utf8)
+        let t = try CLIRunner.run(["spot", "--keywords", kw.path, copy.path])
+        let text = t.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["channel"] as? String == "transcript" }
+        XCTAssertEqual(text.count, 1)
+        XCTAssertEqual(text.first?["keyword"] as? String, "拖欠工资")
+        XCTAssertEqual(text.first?["char_start"] as? Int, 2)
+        XCTAssertEqual(text.first?["score"] as? Double, 0.9)
+        XCTAssertTrue(text.first?["start"] is NSNull)
+        let off = try CLIRunner.run(["spot", "--no-text", "--keywords", kw.path, copy.path])
+        XCTAssertFalse(off.stdout.contains("transcript"))
+
         // A keyword file with a bad threshold is a clear error, not a crash.
         try "暖气 #high\n".write(to: kw, atomically: true, encoding: .utf8)
         let bad = try CLIRunner.run(["spot", "--keywords", kw.path, wav])

@@ -129,16 +129,27 @@ final class DecoderTests: XCTestCase {
         XCTAssertEqual(h.channel, "caller")
     }
 
+    func testMinimumDurations() throws {
+        // Each phone must last its minimum (initials 2, finals 4 frames of 20 ms): a keyword
+        // squeezed into one frame per phone is not a keyword.
+        let lex = LexiconTests.lexicon
+        let kws = try ["暖气"].map { try KeywordList.compile($0, lexicon: lex) }
+        let seq = ["sil", "n", "uan", "q", "i", "sil"]
+        let d = KeywordDecoder(keywords: kws, frameSeconds: 0.02)
+        d.accept(posteriors(seq), rows: seq.count)
+        XCTAssertTrue(d.finish().isEmpty)
+    }
+
     func testOutOfOrderPhonesAndThresholds() throws {
         let lex = LexiconTests.lexicon
         let kws = try ["暖气"].map { try KeywordList.compile($0, lexicon: lex) }
         // i q uan n: the right phones in the wrong order never complete the keyword.
-        let seq = ["sil", "i", "i", "q", "q", "uan", "uan", "n", "n", "sil"]
+        let seq = ["sil", "i", "i", "i", "i", "q", "q", "uan", "uan", "uan", "uan", "n", "n", "sil"]
         let d = KeywordDecoder(keywords: kws, frameSeconds: 0.02)
         d.accept(posteriors(seq), rows: seq.count)
         XCTAssertTrue(d.finish().isEmpty)
         // One phone frame wrong in the middle lowers the score below a strict threshold only.
-        let seq2 = ["sil", "n", "n", "uan", "sil", "uan", "q", "i", "i", "sil"]
+        let seq2 = ["sil", "n", "n", "uan", "uan", "sil", "uan", "uan", "q", "q", "i", "i", "i", "i", "sil"]
         var strict = KeywordDecoder.Options(); strict.threshold = 0.99
         let d2 = KeywordDecoder(keywords: kws, frameSeconds: 0.02, options: strict)
         d2.accept(posteriors(seq2), rows: seq2.count)
