@@ -30,9 +30,9 @@ struct ModelCommand: ParsableCommand {
         @Option(help: "Start from this model instead of random weights.")
         var initModel: String?
 
-        @Option(help: "Epochs.") var epochs: Int = 12
+        @Option(help: "Epochs.") var epochs: Int = 14
         @Option(help: "Random seed.") var seed: UInt64 = 1
-        @Option(help: "Hidden layer sizes, comma-separated.") var hidden: String = "256,256"
+        @Option(help: "Hidden layer sizes, comma-separated.") var hidden: String = "256,256,256"
         @Option(help: "Learning rate.") var learningRate: Float = 1e-3
         @Option(help: "Mini-batch size.") var batchSize: Int = 256
         @Option(help: "Use at most this many training utterances.") var limit: Int?

@@ -19,7 +19,7 @@ fi
 awk 'NR % 2 == 1' "$CORPUS/neg/manifest.jsonl" > "$CORPUS/neg/calibrate.jsonl"
 awk 'NR % 2 == 0' "$CORPUS/neg/manifest.jsonl" > "$CORPUS/neg/evaluate.jsonl"
 "$BIN" model train "$CORPUS/train/manifest.jsonl" --dev "$CORPUS/dev/manifest.jsonl" \
-  --seed 1 --epochs 12 --hidden 256,256 --out Models/acoustic/kws.ctkws
+  --seed 1 --epochs 14 --hidden 256,256,256 --out Models/acoustic/kws.ctkws
 "$BIN" model calibrate "$CORPUS/neg/calibrate.jsonl" --out Models/acoustic/thresholds.tsv
 "$BIN" model evaluate "$CORPUS/dev/manifest.jsonl" --negatives "$CORPUS/neg/evaluate.jsonl" \
   --json "$CORPUS/kws_eval.json"
