@@ -28,7 +28,9 @@ public enum KeywordList {
 
     /// Loads either format: a versioned TSV (`# calltriage-keywords v1`) or a plain list with
     /// one keyword per line and an optional `#threshold` (`飞线充电 #0.6`, `# comment` lines ignored).
-    public static func load(_ url: URL, lexicon: Lexicon) throws -> [Keyword] {
+    /// A keyword that cannot be compiled (a character outside the lexicon, Latin letters) is
+    /// skipped and reported through `warn`; a file that cannot be read or parsed throws.
+    public static func load(_ url: URL, lexicon: Lexicon, warn: (String) -> Void = { _ in }) throws -> [Keyword] {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw ModelFileError(path: url.path, "cannot read keyword file")
         }
@@ -44,8 +46,10 @@ public enum KeywordList {
                 let category = row.count > 2 ? row[2] : ""
                 let weight = row.count > 3 ? Double(row[3]) ?? 1 : 1
                 let threshold = row.count > 4 ? Double(row[4]) : nil
-                list.append(try compile(row[0], lexicon: lexicon, topics: topics, category: category,
-                                        weight: weight, threshold: threshold, where: "\(url.path):\(line)"))
+                do {
+                    list.append(try compile(row[0], lexicon: lexicon, topics: topics, category: category,
+                                            weight: weight, threshold: threshold, where: "\(url.path):\(line)"))
+                } catch { warn("\(error); skipped") }
             }
         } else {
             for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -59,7 +63,9 @@ public enum KeywordList {
                     }
                     threshold = t
                 }
-                list.append(try compile(parts[0], lexicon: lexicon, threshold: threshold, where: "\(url.path):\(i + 1)"))
+                do {
+                    list.append(try compile(parts[0], lexicon: lexicon, threshold: threshold, where: "\(url.path):\(i + 1)"))
+                } catch { warn("\(error); skipped") }
             }
         }
         var seen = Set<String>()

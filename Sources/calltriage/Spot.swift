@@ -13,7 +13,8 @@ enum SpotSetup {
     static func keywords(_ file: String?, lexicon: Lexicon) throws -> [Keyword] {
         let url = file.map { URL(fileURLWithPath: $0) } ?? ModelPaths.keywords
         do {
-            var list = try KeywordList.load(url, lexicon: lexicon)
+            var list = try KeywordList.load(url, lexicon: lexicon) { CLI.writeStderr("warning: \($0)\n") }
+            if list.isEmpty { throw ModelFileError(path: url.path, "no usable keyword") }
             if file == nil, let table = try? ThresholdTable.load(ModelPaths.thresholds) {
                 for i in list.indices where list[i].threshold == nil { list[i].threshold = table[list[i].text] }
             }

@@ -75,6 +75,13 @@ final class LexiconTests: XCTestCase {
         XCTAssertNil(mine[1].threshold)
         try "飞线充电 #high\n".write(to: tmp, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try KeywordList.load(tmp, lexicon: lex))
+        // A keyword that cannot be spotted is skipped with a warning; the rest still load.
+        try "5G信号差\n信号差\n".write(to: tmp, atomically: true, encoding: .utf8)
+        var warnings: [String] = []
+        let partial = try KeywordList.load(tmp, lexicon: lex) { warnings.append($0) }
+        XCTAssertEqual(partial.map(\.text), ["信号差"])
+        XCTAssertEqual(warnings.count, 1)
+        XCTAssertTrue(warnings[0].contains("'5'"), warnings[0])
     }
 }
 
