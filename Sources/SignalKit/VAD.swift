@@ -62,6 +62,7 @@ public final class VoiceActivityDetector {
     public let frameLength: Int
     private let fft: RealFFT
     private let window: [Float]
+    private let windowPower: Float        // Σ w², for converting spectra to dBFS
     private let bandEdges: [Int]          // FFT bin edges (numBands + 1)
     private var pending: [Float] = []
     private var frameIndex = 0
@@ -99,6 +100,7 @@ public final class VoiceActivityDetector {
         let nfft = FrameOptions.nextPowerOfTwo(frameLength)
         fft = RealFFT(size: nfft)
         window = WindowType.hann.coefficients(frameLength)
+        windowPower = window.reduce(0) { $0 + $1 * $1 }
         let binHz = Double(sampleRate) / Double(nfft)
         let hi = min(options.highHz, Double(sampleRate) / 2 - binHz)
         // Bands equally spaced on the mel scale across the analysed band.
@@ -162,7 +164,6 @@ public final class VoiceActivityDetector {
             bandPower[b] = s / Float(bandEdges[b + 1] - bandEdges[b]) + 1e-12
         }
         // Frame energy (all bins but DC) in dBFS: a full-scale sine gives ≈ 0 dB.
-        let windowPower = window.reduce(0) { $0 + $1 * $1 }
         let energyDB = 10 * log10f(2 * total / (windowPower * Float(fft.size) / 2) + 1e-12)
 
         updateNoise()
