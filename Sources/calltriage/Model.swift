@@ -27,7 +27,7 @@ struct ModelCommand: ParsableCommand {
         @Option(help: "Output model file.")
         var out: String = "Models/acoustic/kws.ctkws"
 
-        @Option(help: "Start from this model instead of random weights.")
+        @Option(name: .customLong("init"), help: "Start from this model instead of random weights (and align transcript-only entries with it).")
         var initModel: String?
 
         @Option(help: "Epochs.") var epochs: Int = 14

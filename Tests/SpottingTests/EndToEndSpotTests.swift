@@ -1,5 +1,6 @@
 import AudioIO
 import Foundation
+import SignalKit
 import Spotting
 import TestSupport
 import XCTest
@@ -49,5 +50,36 @@ final class EndToEndSpotTests: XCTestCase {
         for f in ["q_digital_silence.wav", "dtmf_all16_clean.wav"] {
             if let e = Fixtures.entry(f) { XCTAssertTrue(try spotter.spot(path: e.path).isEmpty, f) }
         }
+    }
+}
+
+/// Forced alignment with the committed model: the route for retraining on a centre's recordings.
+final class AlignerTests: XCTestCase {
+    func testAlignsFixtureTranscript() throws {
+        let models = Fixtures.root.appendingPathComponent("Models")
+        let modelURL = models.appendingPathComponent("acoustic/kws.ctkws")
+        guard FileManager.default.fileExists(atPath: modelURL.path) else { throw XCTSkip("no committed acoustic model yet") }
+        let e = try XCTUnwrap(Fixtures.entry("speech_heating.wav"))
+        let transcript = try XCTUnwrap(e.raw["transcript"] as? String)
+        let kw = try XCTUnwrap((e.raw["keywords"] as? [[String: Any]])?.first)
+        let (ks, ke) = (kw["start"] as! Double, kw["end"] as! Double)
+        let model = try AcousticModel(contentsOf: modelURL)
+        let lex = try Lexicon(directory: models.appendingPathComponent("lexicon"))
+        let (_, chans) = try AnalysisStream.readAll(path: e.path, analysisRate: 8000)
+        let frames = ModelInputStream.rawFrames(chans[0], config: model.feature).count
+        let labels = try XCTUnwrap(ForcedAligner(model: model, lexicon: lex).align(samples: chans[0], transcript: transcript, frames: frames))
+        XCTAssertEqual(labels.count, frames)
+        let sil = Int32(PhoneSet.index["sil"]!)
+        // Leading silence before the first syllable (speech starts at 0.35 s).
+        XCTAssertEqual(labels[5], sil)
+        // Inside the keyword 暖气不热 the frames carry its phones.
+        let keywordUnits = Set(["n", "uan", "q", "i", "b", "u", "r", "e"].map { Int32(PhoneSet.index[$0]!) })
+        let inside = (Int(ks * 100) + 2)..<(Int(ke * 100) - 2)
+        let share = Double(inside.filter { keywordUnits.contains(labels[$0]) }.count) / Double(inside.count)
+        XCTAssertGreaterThan(share, 0.8, "share of keyword frames labelled with its phones: \(share)")
+        // The phones appear in order.
+        let order = inside.map { labels[$0] }.filter { keywordUnits.contains($0) }
+        XCTAssertEqual(order.first, Int32(PhoneSet.index["n"]!))
+        XCTAssertEqual(order.last, Int32(PhoneSet.index["e"]!))
     }
 }
