@@ -37,6 +37,29 @@ public struct MelBanks: Sendable {
     public let offsets: [Int]
     public let weights: [[Float]]
 
+    /// Why these options cannot make a filterbank (a bin with no FFT bin in it, bad cut-offs), or nil.
+    public static func problem(_ opts: MelOptions, frame: FrameOptions) -> String? {
+        let padded = frame.paddedWindowSize
+        let nyquist = Float(frame.sampleRate) / 2
+        let low = Float(opts.lowFreq)
+        let high = opts.highFreq > 0 ? Float(opts.highFreq) : nyquist + Float(opts.highFreq)
+        guard opts.numBins >= 1 else { return "need at least one mel bin" }
+        guard low >= 0, low < nyquist, high > low, high <= nyquist else {
+            return "mel bins need 0 ≤ low-freq < high-freq ≤ Nyquist (\(Int(nyquist)) Hz); got \(low)–\(high) Hz"
+        }
+        let binWidth = Float(frame.sampleRate) / Float(padded)
+        let melLow = mel(low), melHigh = mel(high)
+        let delta = (melHigh - melLow) / Float(opts.numBins + 1)
+        for bin in 0..<opts.numBins {
+            let left = melLow + Float(bin) * delta, right = melLow + Float(bin + 2) * delta
+            let any = (0..<(padded / 2)).contains { i in let m = mel(binWidth * Float(i)); return m > left && m < right }
+            if !any {
+                return "\(opts.numBins) mel bins are too many for a \(padded)-point FFT at \(Int(frame.sampleRate)) Hz (bin \(bin) would be empty)"
+            }
+        }
+        return nil
+    }
+
     /// Kaldi's mel scale, in single precision as Kaldi computes it.
     @inline(__always) public static func mel(_ f: Float) -> Float { 1127 * logf(1 + f / 700) }
 

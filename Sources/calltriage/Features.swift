@@ -57,7 +57,7 @@ struct Features: ParsableCommand {
     func validate() throws {
         if let r = sampleRate, r != 8000 && r != 16000 { throw ValidationError("--sample-rate must be 8000 or 16000") }
         if numBins < 1 || numBins > 256 { throw ValidationError("--num-bins must be 1…256") }
-        if kind == .mfcc && numCeps > numBins { throw ValidationError("--num-ceps cannot exceed --num-bins") }
+        if kind == .mfcc && (numCeps < 1 || numCeps > numBins) { throw ValidationError("--num-ceps must be 1…--num-bins") }
         if deltaOrder < 0 || deltaOrder > 3 { throw ValidationError("--delta-order must be 0…3") }
     }
 
@@ -69,6 +69,9 @@ struct Features: ParsableCommand {
                                           lowFreq: lowFreq, highFreq: highFreq, useEnergy: useEnergy)
         } catch let e as AudioError {
             CLI.writeStderr("error: \(e)\n")
+            throw ExitCode(1)
+        } catch let e as ValidationError {
+            CLI.writeStderr("error: \(audio): \(e.message)\n")
             throw ExitCode(1)
         }
         var out = m
@@ -96,6 +99,10 @@ enum FeatureRunner {
         }
         let rate = sampleRate ?? ((info.sampleRate == 8000 || info.sampleRate == 16000) ? info.sampleRate : 16000)
         let resampler = Resampler(inputRate: info.sampleRate, outputRate: rate)
+        var check = MelOptions(numBins: numBins)
+        check.lowFreq = lowFreq; check.highFreq = highFreq
+        var frame = FrameOptions(sampleRate: Double(rate)); frame.windowType = window
+        if let problem = MelBanks.problem(check, frame: frame) { throw ValidationError(problem) }
         let extractor: FeatureExtractor
         switch kind {
         case .fbank:

@@ -66,6 +66,10 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("unrecognised_format"))
         let badRate = try CLIRunner.run(["features", wav, "--out", out.path, "--sample-rate", "44100"])
         XCTAssertNotEqual(badRate.status, 0)
+        // Too many mel bins for the FFT size is an error message, not a crash.
+        let tooMany = try CLIRunner.run(["features", wav, "--out", out.path, "--num-bins", "128"])
+        XCTAssertEqual(tooMany.status, 1)
+        XCTAssertTrue(tooMany.stderr.contains("too many"), tooMany.stderr)
     }
 }
 
