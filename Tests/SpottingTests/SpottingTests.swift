@@ -229,3 +229,24 @@ final class ModelFileTests: XCTestCase {
         XCTAssertGreaterThan(a.evaluate(data()).accuracy, 0.95)
     }
 }
+
+final class KWSScorerTests: XCTestCase {
+    func testMatchingFalseAlarmsAndCurve() {
+        let refs = [KWSScorer.Reference(text: "暖气不热", start: 1.0, end: 2.0),
+                    KWSScorer.Reference(text: "漏水", start: 5.0, end: 5.5)]
+        let hits = [
+            KeywordHit(keyword: "暖气不热", start: 1.1, end: 2.1, score: 0.9),   // correct
+            KeywordHit(keyword: "暖气", start: 1.0, end: 1.5, score: 0.95),      // inside a longer reference: ignored
+            KeywordHit(keyword: "漏水", start: 6.2, end: 6.6, score: 0.8),       // centre 6.4 > 5.5 + 0.5: false alarm
+            KeywordHit(keyword: "停电", start: 8.0, end: 8.5, score: 0.4),       // false alarm
+        ]
+        let o = KWSScorer.score(hits: hits, references: refs)
+        XCTAssertEqual(o.referenceScores.map(\.1), [0.9, 0])
+        XCTAssertEqual(o.falseAlarmScores.map(\.0), ["漏水", "停电"])
+        // Two hours of audio: false alarms per hour are halved counts.
+        let c = KWSScorer.curve([o], hours: 2, thresholds: [0.3, 0.5, 0.85, 0.95])
+        XCTAssertEqual(c.map(\.recall), [0.5, 0.5, 0.5, 0])
+        XCTAssertEqual(c.map(\.falseAlarmsPerHour), [1.0, 0.5, 0, 0])
+        XCTAssertEqual(c.map(\.falseAlarms), [2, 1, 0, 0])
+    }
+}
