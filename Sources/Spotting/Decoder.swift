@@ -22,11 +22,13 @@ public struct KeywordHit: Sendable, Equatable, Codable {
 
 /// Keyword-versus-filler Viterbi search over frame log-posteriors, streaming.
 ///
-/// Each pronunciation of a keyword is a left-to-right chain of phone states. A frame in state s
-/// scores log P(phone_s) − max_u log P(u): zero when the keyword's phone is the best unit, negative
-/// otherwise (the filler is the best free phone loop). A path may start at any frame; its score at
-/// the end state, divided by its length in frames, is the mean log ratio; `exp` of that is the
-/// confidence. Ties prefer staying in a state, so a path covers the keyword's whole duration.
+/// Each pronunciation of a keyword is a left-to-right chain of phone states, each with a minimum
+/// and maximum duration. A frame in state s scores log P(phone_s) − max_u log P(u): zero when the
+/// keyword's phone is the best unit, negative otherwise (the filler is the best free phone loop).
+/// A path may start at any frame; its score is the mean over its states of each state's mean frame
+/// score, so every phone counts equally however short; `exp` of that is the confidence. Ties prefer
+/// staying in a state, so a path covers the keyword's whole duration. Paths whose completed states
+/// already average below the keyword's threshold are pruned (exactly: later states score ≤ 0).
 /// Candidates are local maxima per keyword; overlapping hits of one keyword keep the best; a hit
 /// inside a longer keyword's hit (暖气 within 暖气不热) is dropped.
 public final class KeywordDecoder {

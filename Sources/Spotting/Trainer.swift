@@ -69,30 +69,26 @@ public enum TrainingCorpus {
             if alignPath == nil, FileManager.default.fileExists(atPath: base.appendingPathComponent("\(id).json").path) {
                 alignPath = "\(id).json"
             }
-            guard let alignPath else {
-                // A centre's own recording: transcript only, aligned with an existing model.
-                if let aligner, let transcript = obj["transcript"] as? String {
-                    do {
-                        let (_, chans) = try AnalysisStream.readAll(path: base.appendingPathComponent(audio).path,
-                                                                    analysisRate: config.sampleRate)
-                        let raw = ModelInputStream.rawFrames(chans[0], config: config)
-                        if let labels = aligner.align(samples: chans[0], transcript: transcript, frames: raw.count) {
-                            out.append(LabelledUtterance(id: id, frames: raw.flatMap { $0 }, labels: labels))
-                        } else { warn("\(id): could not align the transcript") }
-                    } catch { warn("\(id): \(error)") }
-                } else {
-                    warn("\(id): no syllable timings (`alignment`) and no model to align its transcript with (--init)")
-                }
+            let transcript = obj["transcript"] as? String
+            if alignPath == nil && (aligner == nil || transcript == nil) {
+                warn("\(id): no syllable timings (`alignment`) and no model to align its transcript with (--init)")
                 continue
             }
             do {
-                let al = try JSONDecoder().decode(Alignment.self, from: Data(contentsOf: base.appendingPathComponent(alignPath)))
-                let (info, chans) = try AnalysisStream.readAll(path: base.appendingPathComponent(audio).path,
-                                                               analysisRate: config.sampleRate)
-                _ = info
+                let (_, chans) = try AnalysisStream.readAll(path: base.appendingPathComponent(audio).path,
+                                                            analysisRate: config.sampleRate)
                 let raw = ModelInputStream.rawFrames(chans[0], config: config)
-                let labels = labels(frames: raw.count, syllables: al.syllables, config: config)
-                out.append(LabelledUtterance(id: id, frames: raw.flatMap { $0 }, labels: labels))
+                let frameLabels: [Int32]
+                if let alignPath {
+                    let al = try JSONDecoder().decode(Alignment.self, from: Data(contentsOf: base.appendingPathComponent(alignPath)))
+                    frameLabels = labels(frames: raw.count, syllables: al.syllables, config: config)
+                } else if let aligned = aligner!.align(samples: chans[0], transcript: transcript!, frames: raw.count) {
+                    // A centre's own recording: transcript only, aligned with an existing model.
+                    frameLabels = aligned
+                } else {
+                    warn("\(id): could not align the transcript"); continue
+                }
+                out.append(LabelledUtterance(id: id, frames: raw.flatMap { $0 }, labels: frameLabels))
             } catch {
                 warn("\(id): \(error)")
             }
