@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "AudioIO", targets: ["AudioIO"]),
         .library(name: "SignalKit", targets: ["SignalKit"]),
         .library(name: "Spotting", targets: ["Spotting"]),
+        .library(name: "Triage", targets: ["Triage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -39,9 +40,12 @@ let package = Package(
         // 4. ASR-lite: pinyin lexicon, keyword compilation, acoustic model, keyword decoder, text matcher.
         .target(name: "Spotting", dependencies: ["SignalKit", "AudioIO"]),
 
+        // 5. Triage: evidence → request type, topic, hand-off, place, ranked units, ticket draft.
+        .target(name: "Triage", dependencies: ["Spotting"]),
+
         // 9. The command line.
         .executableTarget(name: "calltriage", dependencies: [
-            "AudioIO", "SignalKit", "Spotting",
+            "AudioIO", "SignalKit", "Spotting", "Triage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -52,6 +56,7 @@ let package = Package(
         .testTarget(name: "SignalKitTests", dependencies: ["SignalKit", "AudioIO", "TestSupport"],
                     resources: [.copy("Golden")]),
         .testTarget(name: "SpottingTests", dependencies: ["Spotting", "SignalKit", "AudioIO", "TestSupport"]),
+        .testTarget(name: "TriageTests", dependencies: ["Triage", "Spotting", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["calltriage", "TestSupport"]),
     ]
 )

@@ -53,7 +53,7 @@ public struct Lexicon: Sendable {
     }
 
     /// Reads a versioned TSV: first line `# <format>`, then a header row, then rows.
-    static func rows(_ url: URL, format: String) throws -> [([String], Int)] {
+    public static func rows(_ url: URL, format: String) throws -> [([String], Int)] {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw ModelFileError(path: url.path, "cannot read (missing or not UTF-8)")
         }
@@ -113,7 +113,7 @@ public struct Lexicon: Sendable {
 }
 
 extension Character {
-    var isChineseCharacter: Bool {
+    public var isChineseCharacter: Bool {
         guard let v = unicodeScalars.first?.value else { return false }
         return (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v)
     }

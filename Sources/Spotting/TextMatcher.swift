@@ -4,7 +4,8 @@ import Foundation
 /// matching is on pinyin, not only on characters.
 ///
 /// Scores: 1.0 same characters; 0.9 same toned pinyin (homophone); 0.8 same toneless pinyin;
-/// 0.7 one syllable differs only by a common accent/ASR confusion (z/zh, c/ch, s/sh, n/l, f/h,
+/// 0.7 one syllable differs only by a common accent/ASR confusion. Two-character keywords match
+/// only as characters or exact homophones: toneless they collide with everyday words (打架/大家) (z/zh, c/ch, s/sh, n/l, f/h,
 /// in/ing, en/eng, an/ang). Character offsets refer to the transcript as given.
 public struct TextMatcher: Sendable {
     public let keywords: [Keyword]
@@ -53,7 +54,7 @@ public struct TextMatcher: Sendable {
                     if chars[i + j] == kchars[j] { continue }
                     let alts = readings[i + j]
                     if alts.contains(where: { $0 == ks[j] }) { score = min(score, 0.9) }
-                    else if alts.contains(where: { $0.toneless == ks[j].toneless }) { score = min(score, 0.8) }
+                    else if n >= 3 && alts.contains(where: { $0.toneless == ks[j].toneless }) { score = min(score, 0.8) }
                     else if !fuzzyUsed && n >= 3 && alts.contains(where: { TextMatcher.fuzzyEqual($0, ks[j]) }) {
                         score = min(score, 0.7); fuzzyUsed = true
                     } else { score = 0; break }

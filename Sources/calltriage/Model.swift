@@ -5,8 +5,8 @@ import Spotting
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
-        abstract: "Train, calibrate and describe the keyword-spotting model.",
-        subcommands: [Train.self, Calibrate.self, Evaluate.self, Info.self])
+        abstract: "Train, calibrate, evaluate and describe the models: keyword spotting and triage.",
+        subcommands: [Train.self, Calibrate.self, Evaluate.self, Info.self, FitTriage.self, EvaluateTriage.self])
 
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -1,0 +1,106 @@
+import Foundation
+import Spotting
+
+/// Fits the triage heads (topic, request type, hand-off) from labelled transcripts — the path a
+/// centre uses with its own reviewers' decisions (`calltriage model fit-triage`).
+///
+/// Each call is used twice: with its transcript (keyword + n-gram features) and as audio would
+/// see it (keyword features only, each keyword dropped with probability `dropout` and its
+/// confidence scaled into [0.55, 1]), so one model serves transcripts and recordings.
+/// A call without a topic label (e.g. letters labelled only with the answering unit) teaches the
+/// topic head when its reference unit belongs to exactly one topic.
+public struct TriageFitter {
+    public let engine: TriageEngine
+    public var options = Options()
+
+    public struct Options: Sendable {
+        public var epochs = 12
+        public var l2 = 3e-5
+        public var learningRate = 0.03
+        public var dropout = 0.25
+        public var seed: UInt64 = 20261123
+        public var minFeatureCount = 2
+        public init() {}
+    }
+
+    public struct Report: Sendable {
+        public var examples: [String: Int] = [:]
+        public var skipped: [String] = []
+        public var loss: [String: Double] = [:]
+        public var features = 0
+    }
+
+    public init(engine: TriageEngine) { self.engine = engine }
+
+    /// The topic a unit implies, when exactly one topic lists that unit.
+    public func topic(forUnit unit: String) -> String? {
+        let ts = engine.domain.topics.filter { $0.units.contains(unit) }
+        return ts.count == 1 ? ts[0].id : nil
+    }
+
+    public func fit(_ sets: [(calls: [LabelledCall], weight: Double)], version: String, notes: [String],
+                    progress: (String) -> Void = { _ in }) -> (TriageModel, Report) {
+        var report = Report()
+        let domain = engine.domain
+        let topicLabels = domain.topicLabels
+        let typeLabels = Domain.requestTypes
+        let handoffLabels = ["none"] + domain.handoffs.map(\.id)
+        var rng = SplitMix(seed: options.seed)
+        var topicData: [(x: FeatureVector, y: Int, weight: Double)] = []
+        var typeData = topicData, handoffData = topicData
+        var counts: [String: Int] = [:]
+        var done = 0
+        let total = sets.reduce(0) { $0 + $1.calls.count }
+        for (calls, weight) in sets {
+            for call in calls {
+                done += 1
+                if done % 500 == 0 { progress("features \(done)/\(total)") }
+                guard let text = call.transcript, let labels = call.labels else { report.skipped.append("\(call.id): no transcript or labels"); continue }
+                let hits = engine.matcher.match(text, channel: "transcript")
+                var full = engine.extractor.keywordFeatures(hits)
+                full.merge(FeatureExtractor.textFeatures(text)) { a, _ in a }
+                var kept: [KeywordHit] = []
+                for var h in hits where rng.unit() >= options.dropout {
+                    h.score *= 0.55 + 0.45 * rng.unit(); kept.append(h)
+                }
+                let audio = engine.extractor.keywordFeatures(kept)
+                let views = audio.isEmpty ? [full] : [full, audio]
+                for x in views { for f in x.keys { counts[f, default: 0] += 1 } }
+                let topic = labels.topic ?? labels.units?.first.flatMap { self.topic(forUnit: $0) }
+                if let t = topic {
+                    if let y = topicLabels.firstIndex(of: t) {
+                        for x in views { topicData.append((x, y, weight)) }
+                    } else { report.skipped.append("\(call.id): unknown topic '\(t)'") }
+                }
+                if let t = labels.type, labels.topic != nil {
+                    if let y = typeLabels.firstIndex(of: t) { for x in views { typeData.append((x, y, weight)) } }
+                    else { report.skipped.append("\(call.id): unknown request type '\(t)'") }
+                }
+                if labels.topic != nil {
+                    let h = labels.handoff ?? "none"
+                    if let y = handoffLabels.firstIndex(of: h) { for x in views { handoffData.append((x, y, weight)) } }
+                    else { report.skipped.append("\(call.id): unknown hand-off '\(h)'") }
+                }
+            }
+        }
+        // Rare features only memorise their few examples.
+        let keep = Set(counts.filter { $0.value >= options.minFeatureCount }.keys)
+        report.features = keep.count
+        func prune(_ d: [(x: FeatureVector, y: Int, weight: Double)]) -> [(x: FeatureVector, y: Int, weight: Double)] {
+            d.map { ex in (ex.x.filter { keep.contains($0.key) }, ex.y, ex.weight) }
+        }
+        var heads: [String: SoftmaxClassifier] = [:]
+        for (name, labels, data) in [("topic", topicLabels, topicData), ("type", typeLabels, typeData), ("handoff", handoffLabels, handoffData)] {
+            var clf = SoftmaxClassifier(labels: labels)
+            var o = SoftmaxClassifier.TrainingOptions()
+            o.epochs = options.epochs; o.l2 = options.l2; o.learningRate = options.learningRate; o.seed = options.seed
+            let d = prune(data)
+            report.examples[name] = d.count
+            if !d.isEmpty {
+                report.loss[name] = clf.fit(d, options: o) { e, l in progress(String(format: "%@ epoch %d loss %.4f", name, e, l)) }
+            }
+            heads[name] = clf
+        }
+        return (TriageModel(version: version, notes: notes, heads: heads), report)
+    }
+}

@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import Spotting
+import Triage
+
+extension ModelCommand {
+    struct FitTriage: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "fit-triage",
+            abstract: "Fit the triage weights (topic, request type, hand-off) from labelled transcripts.",
+            discussion: """
+            LABELLED is one or more labelled-set manifests (JSONL, LABELLED_SETS.md format) with \
+            transcripts and labels — the centre's own reviewed tickets, or the synthetic calls of \
+            tools/triage/make_calls.py. Weights are regularised multinomial logistic regressions over \
+            keyword features and character n-grams (docs/ticket-draft.md). Deterministic for a seed. \
+            A line without a topic but with units teaches the topic head when its reference unit \
+            belongs to exactly one topic (letters labelled with the answering department). \
+            With --dev, the fitted model is scored on a held-out set before it is written.
+            """)
+
+        @Argument(help: "Labelled manifests (JSONL).")
+        var labelled: [String]
+
+        @Option(help: "Example weight per manifest, comma-separated, in order (default 1 each).")
+        var weights: String?
+
+        @Option(help: "Output weights file.")
+        var out: String = "Models/triage/weights.tsv"
+
+        @Option(help: "Held-out labelled manifest to score after fitting.")
+        var dev: String?
+
+        @Option(help: "Version string written into the model.")
+        var version: String?
+
+        @Option(help: "Drop weights smaller than this in magnitude when writing (smaller file, same decisions).")
+        var prune: Double = 0.1
+
+        @Option(help: "Epochs.") var epochs: Int = 12
+        @Option(help: "L2 penalty.") var l2: Double = 3e-5
+        @Option(help: "Learning rate.") var learningRate: Double = 0.03
+        @Option(help: "Random seed.") var seed: UInt64 = 20261123
+
+        func run() throws {
+            let engine = try TriageSetup.engine(untrained: true)
+            var sets: [(calls: [LabelledCall], weight: Double)] = []
+            let ws = weights?.split(separator: ",").compactMap { Double($0) } ?? []
+            if weights != nil && ws.count != labelled.count {
+                throw ValidationError("--weights needs one number per manifest (\(labelled.count))")
+            }
+            for (i, path) in labelled.enumerated() {
+                do {
+                    let calls = try LabelledSet.read(URL(fileURLWithPath: path)) { CLI.writeStderr("warning: \($0); skipped\n") }
+                    sets.append((calls, ws.isEmpty ? 1 : ws[i]))
+                    CLI.writeStderr("\(path): \(calls.count) calls, weight \(ws.isEmpty ? 1 : ws[i])\n")
+                } catch { CLI.writeStderr("error: \(error)\n"); throw ExitCode(2) }
+            }
+            var fitter = TriageFitter(engine: engine)
+            fitter.options.epochs = epochs; fitter.options.l2 = l2; fitter.options.learningRate = learningRate; fitter.options.seed = seed
+            let v = version ?? "triage-" + ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withFullDate])
+            let notes = ["fitted by: calltriage model fit-triage " + CommandLine.arguments.dropFirst(2).joined(separator: " ")] +
+                sets.enumerated().map { "set \($0.offset + 1): \(labelled[$0.offset]) — \($0.element.calls.count) calls, weight \($0.element.weight)" }
+            let (model, report) = fitter.fit(sets, version: v, notes: notes) { CLI.writeStderr("\r\($0)      ") }
+            CLI.writeStderr("\n")
+            for (k, n) in report.examples.sorted(by: { $0.key < $1.key }) {
+                CLI.writeStderr(String(format: "head %@: %d examples, final loss %.4f\n", k, n, report.loss[k] ?? .nan))
+            }
+            CLI.writeStderr("features: \(report.features); skipped lines: \(report.skipped.count)\n")
+            for s in report.skipped.prefix(10) { CLI.writeStderr("  skipped \(s)\n") }
+            if let dev {
+                let e = TriageEngine(domain: engine.domain, model: model, rules: engine.rules, keywords: engine.keywords,
+                                     lexicon: try SpotSetup.lexicon())
+                let c = try EvaluateTriage.score(engine: e, path: dev)
+                CLI.writeStdout(EvaluateTriage.report(c, name: dev, verbose: false))
+            }
+            do { try model.write(to: URL(fileURLWithPath: out), prune: prune) }
+            catch { CLI.writeStderr("error: cannot write \(out): \(error)\n"); throw ExitCode(2) }
+            CLI.writeStderr("wrote \(out) (version \(v))\n")
+        }
+    }
+
+    struct EvaluateTriage: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "evaluate-triage",
+            abstract: "Score triage on labelled transcripts: routing top-1/top-3, request type, topic, hand-offs.",
+            discussion: "Routing follows LABELLED_SETS.md: strict (reference unit first) and lenient (any acceptable unit).")
+
+        @Argument(help: "Labelled manifests (JSONL) with transcripts.")
+        var labelled: [String]
+
+        @Option(help: "Triage weights (default Models/triage/weights.tsv).")
+        var weights: String?
+
+        @Flag(help: "List every error.")
+        var verbose = false
+
+        func run() throws {
+            let engine = try TriageSetup.engine(weights: weights)
+            for path in labelled {
+                let c = try Self.score(engine: engine, path: path)
+                CLI.writeStdout(Self.report(c, name: path, verbose: verbose))
+            }
+        }
+
+        static func score(engine: TriageEngine, path: String) throws -> TriageScorer.Counts {
+            let calls: [LabelledCall]
+            do { calls = try LabelledSet.read(URL(fileURLWithPath: path)) { CLI.writeStderr("warning: \($0); skipped\n") } }
+            catch { CLI.writeStderr("error: \(error)\n"); throw ExitCode(2) }
+            var c = TriageScorer.Counts()
+            let scorer = TriageScorer()
+            for call in calls {
+                guard let labels = call.labels, let t = call.transcript else { continue }
+                scorer.add(engine.draft(TriageInput(id: call.id, transcript: t)), labels, into: &c)
+            }
+            return c
+        }
+
+        static func report(_ c: TriageScorer.Counts, name: String, verbose: Bool) -> String {
+            func pct(_ a: Int, _ b: Int) -> String { b > 0 ? String(format: "%5.1f%% (%d/%d)", 100 * Double(a) / Double(b), a, b) : "  n/a" }
+            var s = "\(name): \(c.calls) calls\n"
+            s += "  unit top-1 lenient  \(pct(c.top1Lenient, c.routed))\n"
+            s += "  unit top-1 strict   \(pct(c.top1Strict, c.routed))\n"
+            s += "  unit top-3          \(pct(c.top3, c.routed))\n"
+            s += "  request type        \(pct(c.typeCorrect, c.typeLabelled))\n"
+            s += "  topic               \(pct(c.topicCorrect, c.topicLabelled))\n"
+            s += "  time limit          \(pct(c.timeCorrect, c.timeLabelled))\n"
+            s += "  out of scope        \(pct(c.outOfScopeCorrect, c.outOfScopeLabelled))\n"
+            s += "  place               \(pct(c.placeCorrect, c.placeLabelled))\n"
+            let tp = c.handoffTP.values.reduce(0, +), lab = c.handoffLabelled.values.reduce(0, +), pred = c.handoffPredicted.values.reduce(0, +)
+            s += "  hand-off recall     \(pct(tp, lab))   precision \(pct(tp, pred))\n"
+            for h in Set(c.handoffLabelled.keys).union(c.handoffPredicted.keys).sorted() {
+                s += "    \(h): recall \(pct(c.handoffTP[h] ?? 0, c.handoffLabelled[h] ?? 0)) precision \(pct(c.handoffTP[h] ?? 0, c.handoffPredicted[h] ?? 0))\n"
+            }
+            if verbose { for e in c.errors { s += "  ✗ \(e)\n" } }
+            return s
+        }
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+import Spotting
+import TestSupport
+import XCTest
+@testable import Triage
+
+enum Shared {
+    static let models = Fixtures.root.appendingPathComponent("Models")
+    static let lexicon: Lexicon = try! Lexicon(directory: models.appendingPathComponent("lexicon"))
+    static let keywords: [Keyword] = try! KeywordList.load(models.appendingPathComponent("keywords.tsv"), lexicon: lexicon)
+    static let domain: Domain = try! Domain.load(directory: models.appendingPathComponent("triage"))
+    static let rules: HandoffRules = try! HandoffRules.load(models.appendingPathComponent("triage/handoff_rules.tsv"))
+
+    /// A hand-made model: each topic/type/hand-off is pushed by one keyword, so the rules around
+    /// the classifier can be tested with exact expectations, independent of the fitted weights.
+    static func toyModel() -> TriageModel {
+        var topic = SoftmaxClassifier(labels: domain.topicLabels)
+        func w(_ clf: inout SoftmaxClassifier, _ feature: String, _ label: String, _ value: Double) {
+            var v = clf.weights[feature] ?? [Double](repeating: 0, count: clf.labels.count)
+            v[clf.labels.firstIndex(of: label)!] = value
+            clf.weights[feature] = v
+        }
+        w(&topic, "k:暖气", "heating", 6)
+        w(&topic, "k:停电", "power_supply", 6)
+        w(&topic, "k:打官司", Domain.outOfScope, 6)
+        w(&topic, "k:打架", "neighbourhood", 6)
+        w(&topic, "k:垃圾", "sanitation", 6)
+        w(&topic, "k:着火了", "fire_hazard", 6)
+        w(&topic, "k:消防通道", "fire_hazard", 6)
+        // 乱堆乱放 is split between two topics: ambiguous on purpose.
+        w(&topic, "k:车祸", "traffic_parking", 6)
+        var type = SoftmaxClassifier(labels: Domain.requestTypes)
+        w(&type, "c:type:consult", "consult", 6)
+        w(&type, "c:type:complain", "complain", 6)
+        w(&type, "c:type:report", "report", 6)
+        let handoff = SoftmaxClassifier(labels: ["none", "POLICE", "FIRE", "AMBULANCE", "TRAFFIC"], bias: [3, 0, 0, 0, 0])
+        return TriageModel(version: "toy-1", heads: ["topic": topic, "type": type, "handoff": handoff])
+    }
+
+    static let toyEngine = TriageEngine(domain: domain, model: toyModel(), rules: rules, keywords: keywords, lexicon: lexicon)
+}
+
+final class DomainTests: XCTestCase {
+    func testShippedConfigurationKeepsTheCanonicalIds() throws {
+        let d = Shared.domain
+        XCTAssertEqual(d.topics.count, 39)
+        XCTAssertEqual(d.topicLabels.last, "out_of_scope")
+        XCTAssertEqual(d.topic("heating")?.units, ["RLGS", "CGJ"])
+        XCTAssertEqual(d.topic("social_insurance")?.timeLimit, "answer")
+        XCTAssertEqual(Set(d.handoffs.map(\.id)), ["POLICE", "FIRE", "AMBULANCE", "TRAFFIC"])
+        XCTAssertEqual(d.districts.count, 6)
+        XCTAssertEqual(d.districts.reduce(0) { $0 + $1.streets.count }, 19)
+        XCTAssertEqual(d.district(ofStreet: "湖岛街道"), "市北区")
+        for t in d.topics { for u in t.units { XCTAssertNotNil(d.unit(u), "\(t.id) → \(u)") } }
+    }
+
+    func testBrokenTopicTableNamesFileAndLine() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("triage-domain-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for f in ["units", "handoffs", "gazetteer"] {
+            try FileManager.default.copyItem(at: Shared.models.appendingPathComponent("triage/\(f).tsv"), to: dir.appendingPathComponent("\(f).tsv"))
+        }
+        try "# calltriage-topics v1\nid\tname\tgroup\tunits\ttime_limit\tcovers\nheating\t供暖\tutilities\tRLGS,NOPE\t1d\tx\n"
+            .write(to: dir.appendingPathComponent("topics.tsv"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Domain.load(directory: dir)) { e in
+            XCTAssertTrue("\(e)".contains("topics.tsv"), "\(e)")
+            XCTAssertTrue("\(e)".contains("line 3"), "\(e)")
+            XCTAssertTrue("\(e)".contains("NOPE"), "\(e)")
+        }
+        try "# calltriage-topics v1\nid\tname\tgroup\tunits\ttime_limit\tcovers\nheating\t供暖\tutilities\tRLGS\t2w\tx\n"
+            .write(to: dir.appendingPathComponent("topics.tsv"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Domain.load(directory: dir)) { e in XCTAssertTrue("\(e)".contains("'2w'"), "\(e)") }
+    }
+}
+
+final class PlaceTests: XCTestCase {
+    let resolver = PlaceResolver(domain: Shared.domain)
+
+    func resolve(_ s: String) -> ResolvedPlace { resolver.resolve(resolver.mentions(in: s)) }
+
+    func testStreetGivesItsDistrict() {
+        let p = resolve("我家住在台东街道，暖气不热")
+        XCTAssertEqual(p.street, "台东街道")
+        XCTAssertEqual(p.district, "市北区")
+        XCTAssertFalse(p.conflict)
+    }
+
+    func testLongestNameWins() {
+        // 台东街道 must not also count as the alias 台东, nor 市北区 as 市北.
+        let m = resolver.mentions(in: "市北区台东街道这边")
+        XCTAssertEqual(m.map(\.text), ["市北区", "台东街道"])
+        XCTAssertEqual(m.map(\.kind), ["district", "street"])
+    }
+
+    func testAddressAsSaidResolvesThroughTheRoad() {
+        let p = resolve("就在瑞海北路7号三盛悦华庭，楼道灯坏了")
+        XCTAssertEqual(p.address, "瑞海北路7号")
+        XCTAssertEqual(p.street, "湖岛街道")
+        XCTAssertEqual(p.district, "市北区")
+        XCTAssertEqual(p.name, "三盛悦华庭")
+    }
+
+    func testCompoundAloneIsKeptButUnresolved() {
+        let p = resolve("我住三盛悦华庭，电梯又坏了")
+        XCTAssertEqual(p.name, "三盛悦华庭")
+        XCTAssertNil(p.street)
+        XCTAssertNil(p.district)
+    }
+
+    func testAliasesAndDistrictOnly() {
+        XCTAssertEqual(resolve("李村这边有个井盖没了").street, "李村街道")
+        let d = resolve("我是城阳区的")
+        XCTAssertEqual(d.district, "城阳区")
+        XCTAssertNil(d.street)
+        // Chinese numerals in an address.
+        XCTAssertEqual(resolve("辽宁路一百零二号门口").address, "辽宁路一百零二号")
+        XCTAssertEqual(resolve("辽宁路一百零二号门口").street, "辽宁路街道")
+    }
+
+    func testConflictingPlacesAreFlagged() {
+        let p = resolve("我住台东街道，但是问题在李村街道那边")
+        XCTAssertEqual(p.street, "台东街道")
+        XCTAssertTrue(p.conflict)
+    }
+
+    func testGenericWordsAreNotNames() {
+        XCTAssertNil(resolve("我们小区垃圾没人清").name)
+        XCTAssertTrue(resolve("这几天暖气不热").isEmpty)
+    }
+}
+
+final class MaskingTests: XCTestCase {
+    func testMobileLandlineAndIdNumbers() {
+        XCTAssertEqual(Masking.mask("我电话13912345678，谢谢").text, "我电话139****5678，谢谢")
+        XCTAssertEqual(Masking.mask("身份证370202199001011234").text, "身份证370202********1234")
+        XCTAssertEqual(Masking.mask("身份证号37020219900101123X").text, "身份证号370202********123X")
+        XCTAssertEqual(Masking.mask("座机0532-83881234").text, "座机053*****1234")
+        XCTAssertEqual(Masking.mask("打139 1234 5678").text, "打139****5678")
+        XCTAssertEqual(Masking.mask("打139 1234 5678").count, 1)
+    }
+
+    func testSpokenDigits() {
+        XCTAssertEqual(Masking.mask("我手机幺三八一二三四五六七八").text, "我手机138****5678")
+    }
+
+    func testAmountsDatesAndShortNumbersAreKept() {
+        for s in ["欠了三千五百块", "2023年的事", "住18楼", "编号123456", "一共1200元"] {
+            XCTAssertEqual(Masking.mask(s).text, s)
+            XCTAssertEqual(Masking.mask(s).count, 0)
+        }
+    }
+}
+
+final class HandoffRuleTests: XCTestCase {
+    func firstHit(_ text: String, _ kw: String) -> KeywordHit {
+        let m = TextMatcher(keywords: Shared.keywords, lexicon: Shared.lexicon)
+        return m.match(text).first { $0.keyword == kw }!
+    }
+
+    func testEmergencyNowIsNotSuppressed() {
+        let t = "楼下着火了，好多烟"
+        XCTAssertNil(Shared.rules.suppression(of: firstHit(t, "着火了"), in: Array(t)))
+    }
+
+    func testHypotheticalPastNegatedAndHazardAreSuppressed() {
+        for (t, kw) in [("电线乱拉，怕着火", "着火"), ("上个月这里出过车祸", "车祸"),
+                        ("楼道里存在火灾隐患", "火灾"), ("没有着火，就是有点味", "着火"),
+                        ("救护车收费太贵了", "救护车")] {
+            XCTAssertNotNil(Shared.rules.suppression(of: firstHit(t, kw), in: Array(t)), t)
+        }
+    }
+
+    func testNegationOnlyRightBeforeTheKeyword() {
+        // "没" far before the cue does not hide an emergency.
+        let t = "老人没吃饭就晕倒了"
+        XCTAssertNil(Shared.rules.suppression(of: firstHit(t, "晕倒了"), in: Array(t)))
+    }
+}
+
+final class ClassifierTests: XCTestCase {
+    func data() -> [(x: FeatureVector, y: Int, weight: Double)] {
+        var d: [(x: FeatureVector, y: Int, weight: Double)] = []
+        for i in 0..<60 {
+            let c = i % 3
+            d.append((["f\(c)": 1, "noise\(i % 7)": 0.5], c, 1))
+        }
+        return d
+    }
+
+    func testLearnsSeparableDataDeterministically() {
+        var a = SoftmaxClassifier(labels: ["a", "b", "c"])
+        var b = a
+        let la = a.fit(data())
+        let lb = b.fit(data())
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(la, lb)
+        XCTAssertLessThan(la, 0.1)
+        XCTAssertEqual(a.ranked(["f1": 1]).first?.label, "b")
+        XCTAssertEqual(a.contributions(["f2": 1, "noise0": 0.5], label: "c").first?.feature, "f2")
+        let p = a.probabilities(["f0": 1])
+        XCTAssertEqual(p.reduce(0, +), 1, accuracy: 1e-9)
+    }
+
+    func testModelFileRoundTripAndErrors() throws {
+        var clf = SoftmaxClassifier(labels: ["a", "b", "c"])
+        clf.fit(data())
+        let model = TriageModel(version: "t-1", notes: ["test"], heads: ["topic": clf, "type": clf, "handoff": clf])
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("triage-\(UUID()).tsv")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try model.write(to: url, prune: 0)
+        let back = try TriageModel.load(url)
+        XCTAssertEqual(back.version, "t-1")
+        XCTAssertEqual(back.heads["topic"]!.labels, ["a", "b", "c"])
+        for (f, w) in clf.weights { for c in 0..<3 { XCTAssertEqual(back.heads["type"]!.weights[f]![c], w[c], accuracy: 6e-4) } }
+        try "# calltriage-triage v2\n".write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try TriageModel.load(url)) { XCTAssertTrue("\($0)".contains("format/version")) }
+        try "# calltriage-triage v1\nhead\ttopic\ta,b\nw\ttopic\tk:x\t0:1 7:2\n".write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try TriageModel.load(url)) { XCTAssertTrue("\($0)".contains("line 3"), "\($0)") }
+    }
+}
