@@ -16,3 +16,5 @@ set -e
 echo "==> exit status $status (1 = some files failed: the fixtures include 10 deliberately broken files)"
 echo "==> calltriage spot AudioFixtures/audio/speech_*.wav   (keyword spotting, calibrated thresholds)"
 "$BIN" spot AudioFixtures/audio/speech_*.wav || true
+echo "==> calltriage triage --format text AudioFixtures/audio/speech_*.wav   (ticket drafts from audio alone; --format json is the draft schema)"
+"$BIN" triage --format text AudioFixtures/audio/speech_*.wav || true

@@ -12,9 +12,20 @@ public struct TextMatcher: Sendable {
     public let lexicon: Lexicon
     public var minScore: Double = 0.7
 
+    /// Keywords by first character and by the folded key of their first syllable: only these
+    /// can start at a position, so a transcript is scanned once instead of once per keyword.
+    private let byChar: [Character: [Int]]
+    private let byKey: [String: [Int]]
+
     public init(keywords: [Keyword], lexicon: Lexicon) {
         self.keywords = keywords
         self.lexicon = lexicon
+        var bc: [Character: [Int]] = [:], bk: [String: [Int]] = [:]
+        for (k, kw) in keywords.enumerated() {
+            if let c = kw.text.first { bc[c, default: []].append(k) }
+            if let s = kw.syllables.first { bk[TextMatcher.key(s), default: []].append(k) }
+        }
+        byChar = bc; byKey = bk
     }
 
     /// Accent/ASR confusions folded together: flat/retroflex (z/zh, c/ch, s/sh, and the apical
@@ -22,13 +33,13 @@ public struct TextMatcher: Sendable {
     static let foldInitial = ["zh": "z", "ch": "c", "sh": "s", "l": "n", "h": "f"]
     static let foldFinal = ["iii": "ii", "ing": "in", "eng": "en", "ang": "an", "iang": "ian", "uang": "uan"]
 
-    static func fuzzyEqual(_ a: Syllable, _ b: Syllable) -> Bool {
-        func key(_ s: Syllable) -> String {
-            let i = s.initial.map { foldInitial[$0] ?? $0 } ?? ""
-            return i + "·" + (foldFinal[s.final] ?? s.final)
-        }
-        return key(a) == key(b)
+    /// The folded key: equal for homophones, toneless matches and accent confusions alike.
+    static func key(_ s: Syllable) -> String {
+        let i = s.initial.map { foldInitial[$0] ?? $0 } ?? ""
+        return i + "·" + (foldFinal[s.final] ?? s.final)
     }
+
+    static func fuzzyEqual(_ a: Syllable, _ b: Syllable) -> Bool { key(a) == key(b) }
 
     public func match(_ transcript: String, channel: String? = nil) -> [KeywordHit] {
         // Positions of Chinese characters in the original string.
@@ -40,14 +51,22 @@ public struct TextMatcher: Sendable {
         }
         let readings = lexicon.readings(of: String(chars))
         guard readings.count == chars.count else { return [] }
+        // Candidate start positions per keyword.
+        var starts: [Int: [Int]] = [:]
+        for (i, c) in chars.enumerated() {
+            var cand = Set(byChar[c] ?? [])
+            for r in readings[i] { cand.formUnion(byKey[TextMatcher.key(r)] ?? []) }
+            for k in cand { starts[k, default: []].append(i) }
+        }
         var hits: [KeywordHit] = []
-        for kw in keywords {
+        for k in starts.keys.sorted() {
+            let kw = keywords[k]
             let kchars = Array(kw.text)
             let ks = kw.syllables
             let n = ks.count
             guard n > 0, n == kchars.count, n <= chars.count else { continue }
-            var i = 0
-            while i + n <= chars.count {
+            var next = 0
+            for i in starts[k]! where i >= next && i + n <= chars.count {
                 var score = 1.0
                 var fuzzyUsed = false
                 for j in 0..<n {
@@ -62,9 +81,7 @@ public struct TextMatcher: Sendable {
                 if score >= minScore {
                     hits.append(KeywordHit(keyword: kw.text, score: score, channel: channel,
                                            charStart: pos[i], charEnd: pos[i + n - 1] + 1))
-                    i += n
-                } else {
-                    i += 1
+                    next = i + n
                 }
             }
         }

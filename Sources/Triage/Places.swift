@@ -103,6 +103,11 @@ public struct PlaceResolver: Sendable {
                 trimmed = false
                 for p in Self.namePrefixJunk where s.hasPrefix(p) && s.count > p.count + 1 { s.removeFirst(p.count); start += p.count; trimmed = true }
             }
+            // A name does not contain little words (想建议在我们小区 is no name): keep what follows the last one.
+            if let i = s.dropLast().lastIndex(where: { "在住到是的从往了们家就这那个把给对跟和想说我你他她".contains($0) }) {
+                let k = s.distance(from: s.startIndex, to: i) + 1
+                s.removeFirst(k); start += k
+            }
             guard s.count >= 3, !Self.notNames.contains(s), !s.hasPrefix("这"), !s.hasPrefix("那"),
                   !(start < taken.count && taken[start]) else { continue }
             for j in start..<min(taken.count, start + s.count) { taken[j] = true }

@@ -20,9 +20,10 @@ public enum Summarizer {
         let placeText = [place.district, place.street, place.address ?? place.name].compactMap { $0 }.joined()
         guard let text = transcript, !text.isEmpty else {
             let kws = hits.sorted { $0.score > $1.score }.prefix(4).map(\.keyword)
-            out += "来电人反映" + placeText + topicName + "问题"
+            out += (type == "consult" ? "来电人咨询" : "来电人反映") + placeText + topicName + "问题"
             if !kws.isEmpty { out += "（录音关键词：" + kws.joined(separator: "、") + "）" }
-            out += "，诉求：" + (defaultAsk[type] ?? "请相关部门处理") + "。"
+            if type != "consult" { out += "，诉求：" + (defaultAsk[type] ?? "请相关部门处理") }
+            out += "。"
             return out
         }
         let clauses = FeatureExtractor.clauses(text)
@@ -50,8 +51,13 @@ public enum Summarizer {
         if let lo = problem.first, let hi = problem.last, hi - lo <= 3 { problem = Array(lo...hi).filter { $0 != ask } }
         let body = problem.map { rewrite(clauses[$0].text) }.filter { !$0.isEmpty }
         let mentionsPlace = placeText.isEmpty || body.contains { b in [place.street, place.district, place.address, place.name].compactMap { $0 }.contains { b.contains($0) } }
-        if type == "consult" && ask == nil {
-            out += "来电人咨询：" + (mentionsPlace ? "" : placeText + "，") + body.joined(separator: "，") + "。"
+        if type == "consult" {
+            // A consultation is its question: the problem clauses and the asking clause in the
+            // caller's order, without bare cue clauses (我想问一下).
+            var idx = problem
+            if let a = ask, clauses[a].text.count > 6 { idx.append(a) }
+            let q = idx.sorted().map { rewrite(clauses[$0].text) }.filter { !$0.isEmpty }
+            out += "来电人咨询：" + (mentionsPlace ? "" : placeText + "，") + q.joined(separator: "，") + "。"
             return out
         }
         out += "来电人反映：" + (mentionsPlace ? "" : placeText + "，") + body.joined(separator: "，") + "。"

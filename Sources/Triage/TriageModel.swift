@@ -49,13 +49,13 @@ public struct TriageModel: Sendable, Equatable {
                 guard f.count == 3 else { throw bad("expected head<TAB>name<TAB>labels") }
                 heads[f[1]] = SoftmaxClassifier(labels: f[2].split(separator: ",").map(String.init))
             case "bias":
-                guard f.count == 3, var h = heads[f[1]] else { throw bad("bias before its head line") }
+                guard f.count == 3, heads[f[1]] != nil else { throw bad("bias before its head line") }
                 let b = f[2].split(separator: ",").compactMap { Double($0) }
-                guard b.count == h.labels.count else { throw bad("bias has \(b.count) values for \(h.labels.count) labels") }
-                h.bias = b; heads[f[1]] = h
+                guard b.count == heads[f[1]]!.labels.count else { throw bad("bias has \(b.count) values for \(heads[f[1]]!.labels.count) labels") }
+                heads[f[1]]!.bias = b
             case "w":
-                guard f.count == 4, var h = heads[f[1]] else { throw bad("weight before its head line") }
-                var w = [Double](repeating: 0, count: h.labels.count)
+                guard f.count == 4, let n = heads[f[1]]?.labels.count else { throw bad("weight before its head line") }
+                var w = [Double](repeating: 0, count: n)
                 for pair in f[3].split(separator: " ") {
                     let kv = pair.split(separator: ":")
                     guard kv.count == 2, let k = Int(kv[0]), k >= 0, k < w.count, let v = Double(kv[1]) else {
@@ -63,7 +63,8 @@ public struct TriageModel: Sendable, Equatable {
                     }
                     w[k] = v
                 }
-                h.weights[f[2]] = w; heads[f[1]] = h
+                // Mutate in place (a copy of the head per line would make loading quadratic).
+                heads[f[1]]!.weights[f[2]] = w
             default:
                 throw bad("unknown record '\(f.first ?? "")'")
             }

@@ -94,8 +94,12 @@ extension ModelCommand {
         @Flag(help: "List every error.")
         var verbose = false
 
+        @Option(help: "Probability above which the hand-off classifier alone raises a hand-off.")
+        var handoffThreshold: Double?
+
         func run() throws {
-            let engine = try TriageSetup.engine(weights: weights)
+            var engine = try TriageSetup.engine(weights: weights)
+            if let t = handoffThreshold { engine.options.handoffModelThreshold = t }
             for path in labelled {
                 let c = try Self.score(engine: engine, path: path)
                 CLI.writeStdout(Self.report(c, name: path, verbose: verbose))

@@ -32,7 +32,8 @@ struct TriageCommand: ParsableCommand {
         Input: --text (one transcript), --manifest (a labelled-set JSONL: each line {"id", "transcript"} \
         and/or {"audio"}, paths relative to the manifest), or recordings as arguments (a transcript \
         beside a recording, AUDIO.txt or AUDIO.wav.txt, is used too). Audio without a transcript is \
-        triaged from spotted keywords. Output: one draft JSON (indented for --text) or JSONL, schema in \
+        triaged from spotted keywords. --format text prints one tab-separated line per call (id, type, \
+        topic and probability, hand-off, time limit, top units with scores, flags, summary). Output: one draft JSON (indented for --text) or JSONL, schema in \
         docs/ticket-draft.md. Phone and ID numbers are masked in summaries. A line or file that fails \
         gives an error on stderr (file, line, why) and the rest go on; exit status 1 if any failed.
         """)
@@ -61,6 +62,23 @@ struct TriageCommand: ParsableCommand {
     @Flag(help: "One JSON object per line even for --text.")
     var compact = false
 
+    @Option(help: "json (drafts, the contract) or text (one human-readable line per call).")
+    var format: Format = .json
+
+    enum Format: String, ExpressibleByArgument { case json, text }
+
+    func emit(_ d: TicketDraft, pretty: Bool = false) {
+        switch format {
+        case .json: CLI.writeStdout(d.json(pretty: pretty && !compact) + "\n")
+        case .text:
+            let units = d.units.prefix(3).map { String(format: "%@ %.2f", $0.unit, $0.score) }.joined(separator: ", ")
+            let line = String(format: "%@\t%@\t%@ %.2f\t%@\t%@\t%@\t%@\t%@\n", d.id, d.requestType.value, d.topic.value, d.topic.confidence,
+                              d.handoff ?? "-", d.timeLimit, units.isEmpty ? "-" : units,
+                              d.flags.isEmpty ? "-" : d.flags.joined(separator: ","), d.summary)
+            CLI.writeStdout(line)
+        }
+    }
+
     @Flag(help: "Ignore transcripts beside recordings and in the manifest (triage from audio alone).")
     var audioOnly = false
 
@@ -74,7 +92,7 @@ struct TriageCommand: ParsableCommand {
         let engine = try TriageSetup.engine(keywords: keywords, weights: weights)
         if let text {
             let id = self.id ?? "text-" + String(Fingerprint.sha256(data: Data(text.utf8)).prefix(12))
-            CLI.writeStdout(engine.draft(TriageInput(id: id, transcript: text)).json(pretty: !compact) + "\n")
+            emit(engine.draft(TriageInput(id: id, transcript: text)), pretty: true)
             return
         }
         var failed = 0
@@ -104,7 +122,7 @@ struct TriageCommand: ParsableCommand {
                     } else {
                         input = TriageInput(id: call.id, transcript: call.transcript)
                     }
-                    CLI.writeStdout(engine.draft(input).json() + "\n")
+                    emit(engine.draft(input))
                 } catch {
                     failed += 1
                     CLI.writeStderr("error: \(manifest): call \(call.id): \(error)\n")
@@ -114,7 +132,7 @@ struct TriageCommand: ParsableCommand {
             for path in audio {
                 do {
                     let id = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-                    CLI.writeStdout(engine.draft(try audioInput(id: id, path: path, transcript: Spot.sidecar(path))).json() + "\n")
+                    emit(engine.draft(try audioInput(id: id, path: path, transcript: Spot.sidecar(path))))
                 } catch {
                     failed += 1
                     CLI.writeStderr("error: \(error)\n")
