@@ -9,7 +9,8 @@ import Spotting
 /// - `t:<topic>`: the strongest `confidence × weight` among keywords tagged with that topic;
 /// - `c:<category>`: the same per keyword category (`type:consult`, `urgency`, `handoff:FIRE`…);
 /// - `u:<char>`, `b:<two chars>` (text only): presence of each character and character pair within
-///   a clause, digits folded to `#`, the block scaled to unit length; `u:？` marks a question.
+///   a clause, digits folded to `#`, the block scaled to unit length; `u:？` marks a question;
+///   `e:<two chars>` the pairs of the last clause and `e:？` a call that ends with a question.
 public struct FeatureExtractor: Sendable {
     public let keywords: [String: Keyword]
 
@@ -41,6 +42,15 @@ public struct FeatureExtractor: Sendable {
             }
         }
         if text.contains("？") || text.contains("?") { grams.insert("u:？") }
+        // How the call ends says much about what the caller wants (a question → consult; a
+        // demand → complain/help): the last clause's pairs again, marked, and a final question mark.
+        if let last = clauses(text).last {
+            let cs = Array(last.text).map { $0.isNumber ? "#" : $0 }
+            for i in 0..<max(0, cs.count - 1) { grams.insert("e:" + String(cs[i]) + String(cs[i + 1])) }
+        }
+        if let end = text.trimmingCharacters(in: .whitespacesAndNewlines).last, end == "？" || end == "?" || end == "吗" || end == "呢" {
+            grams.insert("e:？")
+        }
         guard !grams.isEmpty else { return [:] }
         let v = 1 / Double(grams.count).squareRoot()
         var x: FeatureVector = [:]

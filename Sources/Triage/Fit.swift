@@ -94,7 +94,9 @@ public struct TriageFitter {
             var clf = SoftmaxClassifier(labels: labels)
             var o = SoftmaxClassifier.TrainingOptions()
             o.epochs = options.epochs; o.l2 = options.l2; o.learningRate = options.learningRate; o.seed = options.seed
-            let d = prune(data)
+            // The call's ending (`e:` features) is evidence of what the caller wants, not of the
+            // topic: only the request-type head sees it (measured: topic and routing worse with it).
+            let d = prune(data).map { ex in name == "type" ? ex : (ex.x.filter { !$0.key.hasPrefix("e:") }, ex.y, ex.weight) }
             report.examples[name] = d.count
             if !d.isEmpty {
                 report.loss[name] = clf.fit(d, options: o) { e, l in progress(String(format: "%@ epoch %d loss %.4f", name, e, l)) }

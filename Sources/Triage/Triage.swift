@@ -40,6 +40,9 @@ public struct TriageEngine: Sendable {
         public var ambiguousRatio = 0.7
         /// `low_confidence` when the topic's probability is below this.
         public var lowConfidence = 0.45
+        /// Topic probabilities are raised to this power (and renormalised) before they pass to
+        /// units: above 1 the likeliest topic counts more than a crowd of unlikely ones.
+        public var unitSharpening = 1.0
         public init() {}
     }
 
@@ -283,7 +286,9 @@ public struct TriageEngine: Sendable {
         let kwNote = topicEvidence.filter { $0.kind == "keyword" }.prefix(2).map { e in
             "keyword \(e.keyword)" + (e.start.map { " at \(Self.clock($0))" } ?? e.charStart.map { " at char \($0)" } ?? "")
         }
-        for (t, p) in topicRanked.prefix(6) where t != Domain.outOfScope && p >= 0.02 {
+        let powered = topicRanked.map { ($0.label, Foundation.pow($0.p, options.unitSharpening)) }
+        let norm = max(1e-12, powered.reduce(0) { $0 + $1.1 })
+        for (t, p) in powered.map({ ($0.0, $0.1 / norm) }).prefix(6) where t != Domain.outOfScope && p >= 0.02 {
             guard let topic = domain.topic(t) else { continue }
             let sh = Array(shares.prefix(topic.units.count))
             let total = sh.reduce(0, +)
