@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "SignalKit", targets: ["SignalKit"]),
         .library(name: "Spotting", targets: ["Spotting"]),
         .library(name: "Triage", targets: ["Triage"]),
+        .library(name: "Store", targets: ["Store"]),
+        .library(name: "Batch", targets: ["Batch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -43,9 +45,15 @@ let package = Package(
         // 5. Triage: evidence → request type, topic, hand-off, place, ranked units, ticket draft.
         .target(name: "Triage", dependencies: ["Spotting"]),
 
+        // 6. Store: SQLite via GRDB (WAL, versioned migrations), one transaction per call.
+        .target(name: "Store", dependencies: ["Triage", .product(name: "GRDB", package: "GRDB.swift")]),
+
+        // 7. Batch: discover → fingerprint → skip stored → analyse + spot + triage on N workers → store.
+        .target(name: "Batch", dependencies: ["AudioIO", "SignalKit", "Spotting", "Triage", "Store"]),
+
         // 9. The command line.
         .executableTarget(name: "calltriage", dependencies: [
-            "AudioIO", "SignalKit", "Spotting", "Triage",
+            "AudioIO", "SignalKit", "Spotting", "Triage", "Store", "Batch",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -57,6 +65,7 @@ let package = Package(
                     resources: [.copy("Golden")]),
         .testTarget(name: "SpottingTests", dependencies: ["Spotting", "SignalKit", "AudioIO", "TestSupport"]),
         .testTarget(name: "TriageTests", dependencies: ["Triage", "Spotting", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Batch", "Triage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CLITests", dependencies: ["calltriage", "TestSupport"]),
     ]
 )

@@ -18,6 +18,9 @@ public enum Summarizer {
                                place: ResolvedPlace, handoff: String?) -> String {
         var out = handoff.map { "【紧急：建议立即转\($0)】" } ?? ""
         let placeText = [place.district, place.street, place.address ?? place.name].compactMap { $0 }.joined()
+        if hits.isEmpty && (transcript ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            return out + "录音中未识别到关键词，也无转写文本，请人工听取录音后填写。"
+        }
         guard let text = transcript, !text.isEmpty else {
             let kws = hits.sorted { $0.score > $1.score }.prefix(4).map(\.keyword)
             out += (type == "consult" ? "来电人咨询" : "来电人反映") + placeText + topicName + "问题"

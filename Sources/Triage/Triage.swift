@@ -123,7 +123,11 @@ public struct TriageEngine: Sendable {
 
         // Topic.
         let topicHead = model.heads["topic"]!
-        let topicRanked = topicHead.ranked(x)
+        // With nothing to go on (silence, no keyword heard, no transcript) the classifier's prior
+        // must not call the matter out of scope: the draft stays open for a person to listen.
+        let noEvidence = hits.isEmpty && (input.transcript ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        var topicRanked = topicHead.ranked(x)
+        if noEvidence { topicRanked.removeAll { $0.label == Domain.outOfScope } }
         let topicId = topicRanked[0].label
         let topicEvidence = ids { h in kwByText[h.keyword]?.topics.contains(topicId) == true }
         let topicPhrases = phraseEvidence(topicHead, topicId, limit: 3)
@@ -198,8 +202,9 @@ public struct TriageEngine: Sendable {
             alternatives: typeRanked.dropFirst().prefix(2).map { .init(value: $0.label, confidence: $0.p) },
             evidence: typeEvidence, reasons: typeReasons)
 
-        // Out of scope.
-        let outOfScope = topicId == Domain.outOfScope && handoff == nil
+        // Out of scope — never on no evidence at all (silence, a recording with no keyword heard).
+        if noEvidence { flags.append("no_evidence") }
+        let outOfScope = topicId == Domain.outOfScope && handoff == nil && !noEvidence
         if outOfScope {
             flags.append("out_of_scope")
             explain["out_of_scope"] = .init(evidence: topic.evidence + ids { kwByText[$0.keyword]?.category == "out_of_scope" },

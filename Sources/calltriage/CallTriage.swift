@@ -14,7 +14,7 @@ struct CallTriage: ParsableCommand {
         features, voice activity, quality flags and DTMF key presses.
         """,
         version: version,
-        subcommands: [Inspect.self, Features.self, Spot.self, TriageCommand.self, ModelCommand.self, BenchFrontend.self]
+        subcommands: [Run.self, Export.self, Inspect.self, Features.self, Spot.self, TriageCommand.self, ModelCommand.self, BenchFrontend.self]
     )
 }
 
