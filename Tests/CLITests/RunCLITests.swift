@@ -125,7 +125,9 @@ final class RunCLITests: XCTestCase {
         let r = try run(["--manifest", m.path, "--db", db])
         XCTAssertEqual(r.status, 0, r.stderr + r.stdout)
         let e = try CLIRunner.run(["export", "--db", db])
+        // Workers finish in any order: sort by call id.
         let drafts = e.stdout.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+            .sorted { ($0["id"] as? String ?? "") < ($1["id"] as? String ?? "") }
         XCTAssertEqual(drafts.map { $0["id"] as? String }, ["w1", "w2"])
         XCTAssertEqual(drafts[0]["status"] as? String, "draft")
         XCTAssertEqual((drafts[1]["topic"] as? [String: Any])?["value"] as? String, "housing_fund")
