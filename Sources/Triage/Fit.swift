@@ -45,7 +45,7 @@ public struct TriageFitter {
         let topicLabels = domain.topicLabels
         let typeLabels = Domain.requestTypes
         let handoffLabels = ["none"] + domain.handoffs.map(\.id)
-        var rng = SplitMix(seed: options.seed)
+        var rng = SplitMix64(seed: options.seed)
         var topicData: [(x: FeatureVector, y: Int, weight: Double)] = []
         var typeData = topicData, handoffData = topicData
         var counts: [String: Int] = [:]

@@ -1,4 +1,5 @@
 import Foundation
+import Spotting
 
 /// A sparse feature vector: feature name → value.
 public typealias FeatureVector = [String: Double]
@@ -85,7 +86,7 @@ public struct SoftmaxClassifier: Sendable, Equatable {
         var mb = [Double](repeating: 0, count: C), vb = mb
         let beta1 = 0.9, beta2 = 0.999, eps = 1e-8
         var step = 0
-        var rng = SplitMix(seed: options.seed)
+        var rng = SplitMix64(seed: options.seed)
         var order = Array(data.indices)
         var lastLoss = 0.0
         let totalWeight = max(1e-9, data.reduce(0) { $0 + $1.weight })
@@ -148,17 +149,7 @@ public struct SoftmaxClassifier: Sendable, Equatable {
     }
 }
 
-/// SplitMix64: a tiny deterministic generator for shuffling and data augmentation.
-public struct SplitMix: Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
+extension SplitMix64 {
+    /// Uniform in [0, 1) (53 bits).
     public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

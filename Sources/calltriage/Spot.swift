@@ -1,5 +1,6 @@
 import ArgumentParser
 import AudioIO
+import Batch
 import Foundation
 import Spotting
 
@@ -111,12 +112,7 @@ struct Spot: ParsableCommand {
     }
 
     /// The transcript beside a recording: `call.wav.txt` or `call.txt`.
-    static func sidecar(_ path: String) -> String? {
-        for p in [path + ".txt", (path as NSString).deletingPathExtension + ".txt"] where p != path {
-            if let t = try? String(contentsOfFile: p, encoding: .utf8) { return t }
-        }
-        return nil
-    }
+    static func sidecar(_ path: String) -> String? { BatchRunner.sidecar(path) }
 
     /// A text hit: same keys as an audio hit (start/end null), plus character offsets.
     static func textLine(_ file: String, _ h: KeywordHit) -> String {

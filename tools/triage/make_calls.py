@@ -97,6 +97,16 @@ def join(rng, clauses, question=False):
     return s + end
 
 
+def ordinary_labels(topics, tid, typ):
+    """Labels of a call that is not an emergency: the topic's units and time limit."""
+    if tid == 'out_of_scope':
+        units, tl = [], 'answer'
+    else:
+        units = topics[tid]['units'].split(',')
+        tl = 'answer' if typ == 'consult' else topics[tid]['time_limit']
+    return {'type': typ, 'topic': tid, 'units': units, 'time_limit': tl, 'handoff': None}
+
+
 def topic_call(rng, tid, topics, banks, gaz, places, common, all_topics):
     b = banks[tid]
     typ = weighted(rng, b['types'])
@@ -136,12 +146,7 @@ def topic_call(rng, tid, topics, banks, gaz, places, common, all_topics):
         clauses.append(rng.choice(common['closers']))
     clauses = add_fillers(rng, clauses, common)
     text = join(rng, clauses, question)
-    if tid == 'out_of_scope':
-        units, tl = [], 'answer'
-    else:
-        units = topics[tid]['units'].split(',')
-        tl = 'answer' if typ == 'consult' else topics[tid]['time_limit']
-    labels = {'type': typ, 'topic': tid, 'units': units, 'time_limit': tl, 'handoff': None}
+    labels = ordinary_labels(topics, tid, typ)
     if label_place:
         labels['place'] = label_place
     return text, labels
@@ -164,13 +169,7 @@ def handoff_call(rng, e, topics, gaz, places, common, emergency):
         units = ['GAJ', 'STREET'] if e['handoff'] == 'POLICE' else topics[tid]['units'].split(',')
         labels = {'type': e.get('type', 'help'), 'topic': tid, 'units': units, 'time_limit': '1h', 'handoff': e['handoff']}
     else:
-        typ = e.get('type', 'report')
-        if tid == 'out_of_scope':
-            units, tl = [], 'answer'
-        else:
-            units = topics[tid]['units'].split(',')
-            tl = 'answer' if typ == 'consult' else topics[tid]['time_limit']
-        labels = {'type': typ, 'topic': tid, 'units': units, 'time_limit': tl, 'handoff': None}
+        labels = ordinary_labels(topics, tid, e.get('type', 'report'))
     if label_place:
         labels['place'] = label_place
     return text, labels
