@@ -52,8 +52,8 @@ public struct Lexicon: Sendable {
         maxWordLength = max(maxWordLength, word.count)
     }
 
-    /// Reads a versioned TSV: first line `# <format>`, then a header row, then rows.
-    public static func rows(_ url: URL, format: String) throws -> [([String], Int)] {
+    /// The lines of a versioned model file after its first line, which must be `# <format>`.
+    public static func versionedLines(_ url: URL, format: String) throws -> [String] {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw ModelFileError(path: url.path, "cannot read (missing or not UTF-8)")
         }
@@ -63,6 +63,12 @@ public struct Lexicon: Sendable {
             throw ModelFileError(path: url.path, "first line must be '# \(format)' (format/version mismatch)")
         }
         lines.removeFirst()
+        return lines
+    }
+
+    /// Reads a versioned TSV: first line `# <format>`, then a header row, then rows.
+    public static func rows(_ url: URL, format: String) throws -> [([String], Int)] {
+        let lines = try versionedLines(url, format: format)
         var out: [([String], Int)] = []
         var headerSeen = false
         for (i, l) in lines.enumerated() {

@@ -64,7 +64,7 @@ public struct PlaceResolver: Sendable {
             guard n.count <= chars.count else { continue }
             var i = 0
             while i + n.count <= chars.count {
-                if !taken[i], Array(chars[i..<(i + n.count)]) == n, !taken[i + n.count - 1] {
+                if !taken[i], chars[i..<(i + n.count)].elementsEqual(n), !taken[i + n.count - 1] {
                     for j in i..<(i + n.count) { taken[j] = true }
                     out.append(PlaceMention(text: e.name, kind: e.kind, district: e.district, street: e.street,
                                             charStart: i, charEnd: i + n.count))

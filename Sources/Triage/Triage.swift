@@ -54,9 +54,10 @@ public struct TriageEngine: Sendable {
     }
 
     /// Loads everything from `Models/` (or `$CALLTRIAGE_MODELS`).
-    public static func load(keywords: [Keyword], lexicon: Lexicon, weights: URL? = nil) throws -> TriageEngine {
+    /// With `untrained`, no weights file is read (fitting needs the configuration only).
+    public static func load(keywords: [Keyword], lexicon: Lexicon, weights: URL? = nil, untrained: Bool = false) throws -> TriageEngine {
         let domain = try Domain.load(directory: TriagePaths.directory)
-        let model = try TriageModel.load(weights ?? TriagePaths.weights)
+        let model = untrained ? TriageModel.untrained(domain: domain) : try TriageModel.load(weights ?? TriagePaths.weights)
         let rules = try HandoffRules.load(TriagePaths.handoffRules)
         return TriageEngine(domain: domain, model: model, rules: rules, keywords: keywords, lexicon: lexicon)
     }
@@ -336,7 +337,7 @@ public struct TriageEngine: Sendable {
 
     static func find(_ gram: [Character], in chars: [Character]) -> Int? {
         guard gram.count <= chars.count else { return nil }
-        for i in 0...(chars.count - gram.count) where Array(chars[i..<(i + gram.count)]) == gram { return i }
+        for i in 0...(chars.count - gram.count) where chars[i..<(i + gram.count)].elementsEqual(gram) { return i }
         return nil
     }
 

@@ -21,20 +21,21 @@ public struct TriageModel: Sendable, Equatable {
         self.version = version; self.notes = notes; self.heads = heads
     }
 
+    /// A model with the right heads and no weights: the starting point of `fit-triage`.
+    public static func untrained(domain: Domain) -> TriageModel {
+        TriageModel(version: "untrained", heads: [
+            "topic": SoftmaxClassifier(labels: domain.topicLabels),
+            "type": SoftmaxClassifier(labels: Domain.requestTypes),
+            "handoff": SoftmaxClassifier(labels: ["none"] + domain.handoffs.map(\.id)),
+        ])
+    }
+
     public static func load(_ url: URL) throws -> TriageModel {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw ModelFileError(path: url.path, "cannot read triage model (missing or not UTF-8)")
-        }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-        guard let first = lines.first, first.hasPrefix("#"),
-              first.dropFirst().trimmingCharacters(in: .whitespaces) == format else {
-            throw ModelFileError(path: url.path, "first line must be '# \(format)' (format/version mismatch)")
-        }
-        lines.removeFirst()
+        let lines = try Lexicon.versionedLines(url, format: format)
         var version = "unversioned"
         var notes: [String] = []
         var heads: [String: SoftmaxClassifier] = [:]
-        for (i, l) in lines.enumerated() {
+        for (i, l) in lines.enumerated() where !l.isEmpty {
             let lineNo = i + 2
             if l.hasPrefix("#") {
                 let note = l.dropFirst().trimmingCharacters(in: .whitespaces)

@@ -69,7 +69,7 @@ extension ModelCommand {
             for s in report.skipped.prefix(10) { CLI.writeStderr("  skipped \(s)\n") }
             if let dev {
                 let e = TriageEngine(domain: engine.domain, model: model, rules: engine.rules, keywords: engine.keywords,
-                                     lexicon: try SpotSetup.lexicon())
+                                     lexicon: engine.matcher.lexicon)
                 let c = try EvaluateTriage.score(engine: e, path: dev)
                 CLI.writeStdout(EvaluateTriage.report(c, name: dev, verbose: false))
             }

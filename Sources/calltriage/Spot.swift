@@ -88,7 +88,7 @@ struct Spot: ParsableCommand {
             do {
                 let hits = try spotter.spot(path: path, roles: roles.flatMap(ChannelRoles.init(spec:)))
                 for h in hits { CLI.writeStdout(Spot.line(path, h, format)) }
-                if !noText, format == .jsonl, let text = Spot.sidecar(path) {
+                if !noText, format == .jsonl, let text = BatchRunner.sidecar(path) {
                     for h in matcher.match(text, channel: "transcript") { CLI.writeStdout(Spot.textLine(path, h)) }
                 }
             } catch {
@@ -110,9 +110,6 @@ struct Spot: ParsableCommand {
             return String(format: "%@ %@ %.2f %.2f %@ %.3f\n", ctmName(file), ch, s, e - s, h.keyword, h.score)
         }
     }
-
-    /// The transcript beside a recording: `call.wav.txt` or `call.txt`.
-    static func sidecar(_ path: String) -> String? { BatchRunner.sidecar(path) }
 
     /// A text hit: same keys as an audio hit (start/end null), plus character offsets.
     static func textLine(_ file: String, _ h: KeywordHit) -> String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AudioIO
+import Batch
 import Foundation
 import Spotting
 import Triage
@@ -9,17 +10,7 @@ enum TriageSetup {
     static func engine(keywords: String? = nil, weights: String? = nil, untrained: Bool = false) throws -> TriageEngine {
         let lex = try SpotSetup.lexicon()
         let kws = try SpotSetup.keywords(keywords, lexicon: lex)
-        if untrained {
-            // Fitting needs the configuration, not old weights.
-            do {
-                let domain = try Domain.load(directory: TriagePaths.directory)
-                let heads = ["topic": SoftmaxClassifier(labels: domain.topicLabels), "type": SoftmaxClassifier(labels: Domain.requestTypes),
-                             "handoff": SoftmaxClassifier(labels: ["none"] + domain.handoffs.map(\.id))]
-                return TriageEngine(domain: domain, model: TriageModel(version: "untrained", heads: heads),
-                                    rules: try HandoffRules.load(TriagePaths.handoffRules), keywords: kws, lexicon: lex)
-            } catch { CLI.writeStderr("error: triage configuration: \(error)\n"); throw ExitCode(2) }
-        }
-        do { return try TriageEngine.load(keywords: kws, lexicon: lex, weights: weights.map { URL(fileURLWithPath: $0) }) }
+        do { return try TriageEngine.load(keywords: kws, lexicon: lex, weights: weights.map { URL(fileURLWithPath: $0) }, untrained: untrained) }
         catch { CLI.writeStderr("error: triage model: \(error)\n"); throw ExitCode(2) }
     }
 }
@@ -132,7 +123,7 @@ struct TriageCommand: ParsableCommand {
             for path in audio {
                 do {
                     let id = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-                    emit(engine.draft(try audioInput(id: id, path: path, transcript: Spot.sidecar(path))))
+                    emit(engine.draft(try audioInput(id: id, path: path, transcript: BatchRunner.sidecar(path))))
                 } catch {
                     failed += 1
                     CLI.writeStderr("error: \(error)\n")
