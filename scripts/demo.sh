@@ -18,5 +18,7 @@ set +e
 status=$?
 set -e
 echo "==> exit status $status (1 = some files failed: the 10 broken fixtures; see the failures table)"
-echo "==> calltriage export --db $DB --format csv   (first drafts)"
-"$BIN" export --db "$DB" --format csv | head -n 8
+CSV="${DB%.sqlite}.csv"
+echo "==> calltriage export --db $DB --format csv > $CSV   (first drafts below)"
+"$BIN" export --db "$DB" --format csv > "$CSV"
+head -n 8 "$CSV"
