@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Triage", targets: ["Triage"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Batch", targets: ["Batch"]),
+        .library(name: "Review", targets: ["Review"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -22,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // 1. System libraries (C pointers never leave AudioIO / SignalKit).
@@ -51,9 +53,19 @@ let package = Package(
         // 7. Batch: discover → fingerprint → skip stored → analyse + spot + triage on N workers → store.
         .target(name: "Batch", dependencies: ["AudioIO", "SignalKit", "Spotting", "Triage", "Store"]),
 
+        // 8. Review: the QA web page (Hummingbird) over the store — queue, audio, edits, decisions, metrics.
+        .target(name: "Review", dependencies: [
+            "AudioIO", "SignalKit", "Triage", "Store",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         // 9. The command line.
         .executableTarget(name: "calltriage", dependencies: [
-            "AudioIO", "SignalKit", "Spotting", "Triage", "Store", "Batch",
+            "AudioIO", "SignalKit", "Spotting", "Triage", "Store", "Batch", "Review",
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -66,6 +78,11 @@ let package = Package(
         .testTarget(name: "SpottingTests", dependencies: ["Spotting", "SignalKit", "AudioIO", "TestSupport"]),
         .testTarget(name: "TriageTests", dependencies: ["Triage", "Spotting", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Batch", "Triage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ReviewTests", dependencies: [
+            "Review", "Store", "Triage", "TestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
         .testTarget(name: "CLITests", dependencies: ["calltriage", "TestSupport"]),
     ]
 )

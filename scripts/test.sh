@@ -18,4 +18,24 @@ if [ -n "$total" ]; then
   echo "tests: $((n - f)) passed, $f failed"
 fi
 rm -f "$log"
+
+# The review page in a real browser (headless Chromium + Selenium). Installs what is missing;
+# skips loudly (exit 77 from the script) only when the browser cannot be installed or started.
+echo "==> review page in a real browser"
+if ! command -v chromedriver >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "wqy\|noto sans cjk"; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-wqy-zenhei >/dev/null 2>&1 \
+    || { DEBIAN_FRONTEND=noninteractive $SUDO apt-get update -qq >/dev/null 2>&1 && \
+         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-wqy-zenhei >/dev/null 2>&1; } || true
+fi
+python3 -c "import selenium" 2>/dev/null || python3 -m pip install -q selenium >/dev/null 2>&1 || true
+set +e
+python3 tools/review/browser_test.py --bin "$(swift build --show-bin-path)/calltriage" --shots out/review-screens
+browser=$?
+set -e
+case $browser in
+  0) echo "review browser test: passed" ;;
+  77) echo "review browser test: SKIPPED (see the message above)" ;;
+  *) echo "review browser test: FAILED"; status=1 ;;
+esac
 exit "$status"

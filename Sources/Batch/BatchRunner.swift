@@ -152,14 +152,21 @@ public final class BatchRunner: @unchecked Sendable {
                 var ao = AnalysisOptions()
                 ao.roles = options.roles
                 ao.fingerprint = false
-                let analysis = try FileAnalyzer.analyze(path: audio, options: ao)
+                ao.analysisRate = spotter.model.feature.sampleRate
+                // One decode feeds both the analysis (VAD, quality, DTMF) and, when there is no
+                // transcript, keyword spotting.
+                var session: SpotSession? = nil
+                let wantsSpotting = item.transcript == nil
+                let analysis = try FileAnalyzer.analyze(path: audio, options: ao,
+                    onStart: { info in if wantsSpotting { session = self.spotter.session(channels: info.channels, roles: self.options.roles) } },
+                    onBlock: { block in session?.accept(block) })
                 let info = analysis.info
                 let source = TicketDraft.Source(path: audio, sha256: sha!, duration: (info.duration * 1000).rounded() / 1000, channels: info.channels)
                 let input: TriageInput
                 if let t = item.transcript {
                     input = TriageInput(id: item.id, transcript: t, source: source)
                 } else {
-                    input = TriageInput(id: item.id, hits: try spotter.spot(path: audio, roles: options.roles), source: source)
+                    input = TriageInput(id: item.id, hits: session?.finish() ?? [], source: source)
                 }
                 var draft = engine.draft(input)
                 draft.flags += analysis.flags.map { "audio:" + $0 }

@@ -40,7 +40,12 @@ public struct FileAnalysis: Sendable, Codable, Equatable {
 
 /// Streams a recording once through decode → resample → VAD, quality and DTMF per channel.
 public enum FileAnalyzer {
-    public static func analyze(path: String, options: AnalysisOptions = AnalysisOptions()) throws(AudioError) -> FileAnalysis {
+    /// - Parameter onStart: called once with the decoded file's description, before any block.
+    /// - Parameter onBlock: sees every analysis-rate block too, so another stage (keyword
+    ///   spotting) shares this one decode instead of reading the file again.
+    public static func analyze(path: String, options: AnalysisOptions = AnalysisOptions(),
+                               onStart: ((AudioInfo) -> Void)? = nil,
+                               onBlock: (([[Float]]) -> Void)? = nil) throws(AudioError) -> FileAnalysis {
         let stream = try AnalysisStream(path: path, analysisRate: options.analysisRate)
         let info = stream.info
         let roles = options.roles ?? ChannelRoles.defaults(channels: info.channels)
@@ -56,7 +61,9 @@ public enum FileAnalyzer {
             vads[c].onFrame = { e, s in m.acceptFrame(energyDB: e, isSpeech: s) }
         }
         var frames: Int64 = 0
+        onStart?(info)
         while let block = try stream.nextBlock() {
+            onBlock?(block.analysis)
             for c in 0..<info.channels {
                 if !block.raw[c].isEmpty { meters[c].acceptRaw(block.raw[c]) }
                 vads[c].accept(block.analysis[c])

@@ -68,29 +68,60 @@ public struct Spotter: Sendable {
     /// Spots every keyword on every channel of a file. Channel names come from `roles`.
     public func spot(path: String, roles: ChannelRoles? = nil) throws -> [KeywordHit] {
         let stream = try AnalysisStream(path: path, analysisRate: model.feature.sampleRate)
-        let info = stream.info
-        let r = roles ?? ChannelRoles.defaults(channels: info.channels)
+        let session = session(channels: stream.info.channels, roles: roles)
+        while let block = try stream.next() { session.accept(block) }
+        return session.finish()
+    }
+
+    /// A streaming spotting pass over one recording, fed block by block (analysis rate, planar),
+    /// so a caller that already decodes the file (the batch's analysis) need not decode it again.
+    public func session(channels: Int, roles: ChannelRoles? = nil) -> SpotSession {
+        SpotSession(spotter: self, channels: channels, roles: roles)
+    }
+}
+
+/// One recording's spotting state: features, posteriors, smoothing and decoding per channel.
+public final class SpotSession {
+    let spotter: Spotter
+    let inputs: [ModelInputStream]
+    let decoders: [KeywordDecoder]
+    let smoothers: [PosteriorSmoother]
+
+    init(spotter: Spotter, channels: Int, roles: ChannelRoles?) {
+        self.spotter = spotter
+        let model = spotter.model
+        let r = roles ?? ChannelRoles.defaults(channels: channels)
         let frameSeconds = model.feature.frameSeconds * Double(model.feature.subsample)
         let offset = model.feature.frameLengthMs / 2000
-        let inputs = (0..<info.channels).map { _ in ModelInputStream(config: model.feature, mean: model.mean, std: model.std) }
-        let decoders = (0..<info.channels).map { c in
-            KeywordDecoder(keywords: keywords, frameSeconds: frameSeconds, frameOffset: offset,
-                           channel: r.role(ofChannel: c, channels: info.channels), options: options)
+        inputs = (0..<channels).map { _ in ModelInputStream(config: model.feature, mean: model.mean, std: model.std) }
+        decoders = (0..<channels).map { c in
+            KeywordDecoder(keywords: spotter.keywords, frameSeconds: frameSeconds, frameOffset: offset,
+                           channel: r.role(ofChannel: c, channels: channels), options: spotter.options)
         }
-        let smoothers = (0..<info.channels).map { _ in PosteriorSmoother(width: smoothing) }
-        func run(_ c: Int, _ x: [Float], _ n: Int, final: Bool = false) {
-            let lp = n > 0 ? model.mlp.logPosteriors(x, rows: n) : []
-            let (sm, rows) = smoothers[c].accept(lp, rows: n, final: final)
-            if rows > 0 { decoders[c].accept(sm, rows: rows) }
+        smoothers = (0..<channels).map { _ in PosteriorSmoother(width: spotter.smoothing) }
+    }
+
+    /// The sample rate blocks must be at.
+    public var sampleRate: Int { spotter.model.feature.sampleRate }
+
+    private func run(_ c: Int, _ x: [Float], _ n: Int, final: Bool = false) {
+        let lp = n > 0 ? spotter.model.mlp.logPosteriors(x, rows: n) : []
+        let (sm, rows) = smoothers[c].accept(lp, rows: n, final: final)
+        if rows > 0 { decoders[c].accept(sm, rows: rows) }
+    }
+
+    /// One block of samples per channel at `sampleRate`.
+    public func accept(_ block: [[Float]]) {
+        for c in 0..<min(block.count, inputs.count) {
+            let (x, idx) = inputs[c].accept(block[c])
+            run(c, x, idx.count)
         }
-        while let block = try stream.next() {
-            for c in 0..<info.channels {
-                let (x, idx) = inputs[c].accept(block[c])
-                run(c, x, idx.count)
-            }
-        }
+    }
+
+    /// Flushes every channel and returns all hits in time order.
+    public func finish() -> [KeywordHit] {
         var hits: [KeywordHit] = []
-        for c in 0..<info.channels {
+        for c in 0..<inputs.count {
             let (x, idx) = inputs[c].finish()
             run(c, x, idx.count, final: true)
             hits += decoders[c].finish()

@@ -67,6 +67,7 @@ public final class Store: @unchecked Sendable {
                 CREATE INDEX failures_run ON failures(run_id);
                 """)
         }
+        registerReviewMigration(&m)
         return m
     }
 
@@ -152,10 +153,10 @@ public final class Store: @unchecked Sendable {
             }
             try db.execute(sql: """
                 INSERT INTO drafts (sha256, call_id, request_type, topic, topic_confidence, unit, handoff, time_limit, out_of_scope,
-                flags, summary, draft_json, model_version, created_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                flags, summary, draft_json, model_version, created_at, run_id, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [r.sha256, d.id, d.requestType.value, d.topic.value, d.topic.confidence, d.units.first?.unit,
                                  d.handoff, d.timeLimit, d.outOfScope, d.flags.joined(separator: ","), d.summary, json,
-                                 d.modelVersion, now, runId])
+                                 d.modelVersion, now, runId, Store.priority(of: d)])
             let draftId = db.lastInsertedRowID
             for e in d.evidence {
                 try db.execute(sql: """
@@ -189,10 +190,11 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    /// Drafts as stored (JSON), optionally by status, in insertion order.
+    /// Drafts (JSON) as they stand, the reviewer's corrected version when there is one,
+    /// optionally by status, in insertion order.
     public func drafts(status: String? = nil) throws -> [(id: Int64, status: String, json: String)] {
         try pool.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT id, status, draft_json FROM drafts" + (status != nil ? " WHERE status = ?" : "") + " ORDER BY id",
+            let rows = try Row.fetchAll(db, sql: "SELECT id, status, COALESCE(reviewed_json, draft_json) AS draft_json FROM drafts" + (status != nil ? " WHERE status = ?" : "") + " ORDER BY id",
                                         arguments: status.map { [$0] } ?? [])
             return rows.map { ($0["id"], $0["status"], $0["draft_json"]) }
         }

@@ -37,6 +37,10 @@ public struct TicketDraft: Codable, Sendable, Equatable {
         public var name: String?
         public var evidence: [String]
         public var reasons: [String]
+        public init(district: String?, street: String?, address: String?, name: String?, evidence: [String], reasons: [String]) {
+            self.district = district; self.street = street; self.address = address; self.name = name
+            self.evidence = evidence; self.reasons = reasons
+        }
     }
 
     public struct UnitSuggestion: Codable, Sendable, Equatable {
@@ -45,6 +49,9 @@ public struct TicketDraft: Codable, Sendable, Equatable {
         public var score: Double
         public var reasons: [String]
         public var evidence: [String]
+        public init(unit: String, name: String, score: Double, reasons: [String], evidence: [String]) {
+            self.unit = unit; self.name = name; self.score = score; self.reasons = reasons; self.evidence = evidence
+        }
     }
 
     /// One piece of evidence: a keyword hit (audio seconds or transcript characters), a place

@@ -88,7 +88,7 @@ public struct TriageEngine: Sendable {
             let id = "e\(evidence.count + 1)"
             hitIds[i] = id
             evidence.append(.init(id: id, kind: "keyword", keyword: h.keyword, category: kwByText[h.keyword]?.category,
-                                  start: h.start, end: h.end, charStart: h.charStart, charEnd: h.charEnd,
+                                  start: ms(h.start), end: ms(h.end), charStart: h.charStart, charEnd: h.charEnd,
                                   score: h.score, channel: h.channel ?? "caller", note: nil))
         }
         func ids(where pred: (KeywordHit) -> Bool) -> [String] {
@@ -225,7 +225,7 @@ public struct TriageEngine: Sendable {
             var reasons: [String] = []
             for m in mentions {
                 let id = "e\(evidence.count + 1)"
-                evidence.append(.init(id: id, kind: "place", keyword: m.text, category: m.kind, start: m.start, end: m.end,
+                evidence.append(.init(id: id, kind: "place", keyword: m.text, category: m.kind, start: ms(m.start), end: ms(m.end),
                                       charStart: m.charStart, charEnd: m.charEnd, score: 1,
                                       channel: m.charStart != nil ? "transcript" : "caller", note: nil))
                 pe.append(id)
@@ -349,3 +349,6 @@ public struct TriageEngine: Sendable {
         return f
     }
 }
+
+/// Seconds rounded to the millisecond, as evidence times are shown and stored.
+func ms(_ t: Double?) -> Double? { t.map { ($0 * 1000).rounded() / 1000 } }

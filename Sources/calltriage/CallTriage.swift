@@ -3,7 +3,7 @@ import Foundation
 import Logging
 
 @main
-struct CallTriage: ParsableCommand {
+struct CallTriage: AsyncParsableCommand {
     static let version = "0.1.0"
     static let configuration = CommandConfiguration(
         commandName: "calltriage",
@@ -14,7 +14,7 @@ struct CallTriage: ParsableCommand {
         features, voice activity, quality flags and DTMF key presses.
         """,
         version: version,
-        subcommands: [Run.self, Export.self, Inspect.self, Features.self, Spot.self, TriageCommand.self, ModelCommand.self, BenchFrontend.self]
+        subcommands: [Run.self, Export.self, ReviewCommand.self, Inspect.self, Features.self, Spot.self, TriageCommand.self, ModelCommand.self, BenchFrontend.self]
     )
 }
 

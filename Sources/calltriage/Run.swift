@@ -42,6 +42,9 @@ struct Run: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
+    @Option(name: .customLong("summary-json"), help: "Also write the final summary as JSON to this file (for scripts and benchmarks).")
+    var summaryJSON: String?
+
     func parsedShard() -> (Int, Int)? {
         guard let s = shard else { return nil }
         let p = s.split(separator: "/").compactMap { Int($0) }
@@ -119,6 +122,18 @@ struct Run: ParsableCommand {
                       Double(s.peakRSSBytes) / 1_048_576)
         if let c = counts { out += "  store     \(db): \(c.drafts) drafts, \(c.failures) failures recorded, \(c.runs) runs\n" }
         CLI.writeStdout(out)
+        if let path = summaryJSON {
+            let obj: [String: Any] = [
+                "run_id": s.runId, "found": s.found, "drafted": s.processed, "skipped": s.skipped, "failed": s.failed,
+                "out_of_shard": s.outOfShard, "failed_by_kind": s.failuresByKind, "audio_seconds": s.audioSeconds,
+                "wall_seconds": s.wallSeconds, "workers": workers,
+                "x_real_time": s.wallSeconds > 0 ? s.audioSeconds / s.wallSeconds : 0,
+                "x_real_time_per_worker": s.wallSeconds > 0 ? s.audioSeconds / s.wallSeconds / Double(max(1, min(workers, s.found))) : 0,
+                "peak_rss_bytes": s.peakRSSBytes,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
+            try data.write(to: URL(fileURLWithPath: path))
+        }
         if s.failed > 0 || !missing.isEmpty { throw ExitCode(1) }
     }
 

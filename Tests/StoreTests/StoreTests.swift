@@ -38,8 +38,51 @@ final class StoreTests: XCTestCase {
     func testMigrationsAreRecorded() throws {
         let s = try Store(path: tmpDB())
         let applied = try s.pool.read { try Store.migrator.appliedMigrations($0) }
-        XCTAssertEqual(applied, ["v1: runs, recordings, drafts, evidence, quality, failures"])
+        XCTAssertEqual(applied, ["v1: runs, recordings, drafts, evidence, quality, failures", "v2: review decisions, revisions, final fields"])
         XCTAssertTrue(try s.pool.read { try Store.migrator.hasCompletedMigrations($0) })
+    }
+
+    /// A store written by the first release (schema v1 only) opens, migrates to the current
+    /// schema, keeps every draft, and gets review priorities computed from the old columns.
+    func testMigrationFromTheV1Schema() throws {
+        let path = tmpDB()
+        do {
+            let old = try DatabasePool(path: path)
+            try Store.migrator.migrate(old, upTo: "v1: runs, recordings, drafts, evidence, quality, failures")
+            try old.write { db in
+                for (i, (flags, handoff)) in [("", nil), ("low_confidence", nil), ("ambiguous,audio:caller:low_snr", nil), ("handoff", "FIRE"), ("audio:agent:clipping", nil)].enumerated() {
+                    try db.execute(sql: "INSERT INTO recordings (sha256, path, kind, created_at) VALUES (?, ?, 'text', '2026-11-01T00:00:00Z')",
+                                   arguments: ["s\(i)", "p\(i)"])
+                    try db.execute(sql: """
+                        INSERT INTO drafts (sha256, call_id, topic, unit, handoff, flags, summary, draft_json, created_at)
+                        VALUES (?, ?, 'heating', 'RLGS', ?, ?, 's', ?, '2026-11-01T00:00:00Z')
+                        """, arguments: ["s\(i)", "c\(i)", handoff, flags, draft("c\(i)").json()])
+                }
+            }
+            let applied = try old.read { try Store.migrator.appliedMigrations($0) }
+            XCTAssertEqual(applied.count, 1)
+        }
+        let s = try Store(path: path)
+        let applied = try s.pool.read { try Store.migrator.appliedMigrations($0) }
+        XCTAssertEqual(applied.count, 2)
+        XCTAssertEqual(try s.counts().drafts, 5)
+        let rows = try s.pool.read { try Row.fetchAll($0, sql: "SELECT call_id, priority, revision, status FROM drafts ORDER BY id") }
+        XCTAssertEqual(rows.map { $0["priority"] as Int }, [4, 1, 2, 0, 3])
+        XCTAssertEqual(rows.map { $0["revision"] as Int }, [0, 0, 0, 0, 0])
+        // Queue order and review work on the migrated store.
+        let (queue, total) = try s.queue(Store.QueueFilter())
+        XCTAssertEqual(total, 5)
+        XCTAssertEqual(queue.map(\.callId), ["c3", "c1", "c2", "c4", "c0"])
+        let item = try XCTUnwrap(try s.reviewItem(id: 1))
+        guard case .saved(let rev) = try s.decide(draftId: 1, baseRevision: 0, reviewer: "r", action: .approve, corrected: item.current, changes: []) else {
+            return XCTFail("approve on a migrated store")
+        }
+        XCTAssertEqual(rev, 1)
+        // New drafts get their priority when stored.
+        var d = draft("new")
+        d.flags = ["ambiguous"]
+        try s.store(recording: .init(sha256: "n", path: "n", kind: "text"), quality: [], draft: d, runId: nil)
+        XCTAssertEqual(try s.pool.read { try Int.fetchOne($0, sql: "SELECT priority FROM drafts WHERE call_id = 'new'") }, 2)
     }
 
     func testShardsPartitionFingerprints() {
