@@ -70,24 +70,37 @@ final class RunCLITests: XCTestCase {
     }
 
     func testKillNineAtRandomPointsThenRerunDraftsEachCallOnce() throws {
-        try makeCalls(40)
+        let n = 200
+        try makeCalls(n)
         let db = dir.appendingPathComponent("k.sqlite").path
         var rng = SystemRandomNumberGenerator()
+        var stored: [Int] = []
         for _ in 0..<3 {
             let p = Process()
             p.executableURL = CLIRunner.binary
             p.arguments = ["run", "--quiet", dir.appendingPathComponent("calls").path, "--db", db, "--workers", "2"]
             p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
             try p.run()
-            Thread.sleep(forTimeInterval: Double.random(in: 0.5...2.5, using: &rng))
+            Thread.sleep(forTimeInterval: Double.random(in: 1.0...5.0, using: &rng))
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
+            stored.append(FileManager.default.fileExists(atPath: db) ? try count(db, "") : 0)
         }
+        XCTAssertTrue(stored.contains { $0 > 0 && $0 < n }, "at least one kill landed mid-batch: \(stored)")
+        XCTAssertEqual(stored, stored.sorted(), "nothing already stored is lost: \(stored)")
         let r = try run([dir.appendingPathComponent("calls").path, "--db", db])
         XCTAssertEqual(r.status, 1, r.stderr)
+        let last = stored.last ?? 0
+        XCTAssertTrue(r.stdout.contains("drafted   \(n - last)\n"), "the rerun drafts exactly what was missing: \(r.stdout)")
+        XCTAssertTrue(r.stdout.contains("skipped   \(last) "), r.stdout)
+        XCTAssertTrue(r.stdout.contains("failed    1 (truncated 1)"), r.stdout)
         let rows = try CLIRunner.run(["export", "--db", db, "--format", "csv"]).stdout.split(separator: "\n").dropFirst()
-        XCTAssertEqual(rows.count, 40, "every good call drafted")
-        XCTAssertEqual(Set(rows.map { $0.split(separator: ",")[1] }).count, 40, "none twice")
+        XCTAssertEqual(rows.count, n, "every good call drafted")
+        XCTAssertEqual(Set(rows.map { $0.split(separator: ",")[1] }).count, n, "none twice")
+        // A further rerun changes nothing.
+        let again = try run([dir.appendingPathComponent("calls").path, "--db", db])
+        XCTAssertTrue(again.stdout.contains("drafted   0\n"), again.stdout)
+        XCTAssertEqual(try count(db, ""), n)
     }
 
     func testTwoRunsAtOnceOnOneStore() throws {
