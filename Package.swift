@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Batch", targets: ["Batch"]),
         .library(name: "Review", targets: ["Review"]),
+        .library(name: "Bench", targets: ["Bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -62,9 +63,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // 8b. Bench: a labelled set through the pipeline → metrics → report.json / report.html.
+        .target(name: "Bench", dependencies: ["AudioIO", "SignalKit", "Spotting", "Triage"]),
+
         // 9. The command line.
         .executableTarget(name: "calltriage", dependencies: [
-            "AudioIO", "SignalKit", "Spotting", "Triage", "Store", "Batch", "Review",
+            "AudioIO", "SignalKit", "Spotting", "Triage", "Store", "Batch", "Review", "Bench",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -83,6 +87,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "Spotting", "Triage", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["calltriage", "TestSupport"]),
     ]
 )

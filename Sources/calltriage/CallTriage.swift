@@ -14,7 +14,7 @@ struct CallTriage: AsyncParsableCommand {
         features, voice activity, quality flags and DTMF key presses.
         """,
         version: version,
-        subcommands: [Run.self, Export.self, ReviewCommand.self, Inspect.self, Features.self, Spot.self, TriageCommand.self, ModelCommand.self, BenchFrontend.self]
+        subcommands: [Run.self, Export.self, ReviewCommand.self, BenchCommand.self, Inspect.self, Features.self, Spot.self, TriageCommand.self, ModelCommand.self, BenchFrontend.self]
     )
 }
 
