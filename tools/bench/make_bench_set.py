@@ -553,14 +553,7 @@ def main():
     per_topic = {t: topics.get(t, 0) for t in all_topics}
     extra_topics = {str(t): n for t, n in topics.items() if t not in per_topic}
     missing = [t for t in all_topics if not per_topic[t]]
-    timing = {}
-    for eng in sorted({r["engine"] for r in res}):
-        on = np.array([r["onset_err"] for r in res if r["engine"] == eng]) * 1000
-        off = np.array([r["offset_err"] for r in res if r["engine"] == eng]) * 1000
-        timing[eng] = {"onset_ms_median": round(float(np.median(on)), 1),
-                       "onset_ms_p95_abs": round(float(np.percentile(np.abs(on), 95)), 1),
-                       "offset_ms_median": round(float(np.median(off)), 1),
-                       "offset_ms_p95_abs": round(float(np.percentile(np.abs(off), 95)), 1)}
+    timing = mc.timing_summary(res)
     elapsed = time.time() - t_start
     summary = {
         "format": FORMAT, "seed": args.seed, "args": {k: str(v) for k, v in vars(args).items()},

@@ -649,6 +649,19 @@ def apply_channel(job):
             "spoken": [s["pinyin"] for s in sylls]}
 
 
+def timing_summary(res):
+    """Per TTS engine: median and 95th-percentile |error| of syllable onsets/offsets (ms)."""
+    timing = {}
+    for eng in sorted({r["engine"] for r in res}):
+        on = np.array([r["onset_err"] for r in res if r["engine"] == eng]) * 1000
+        off = np.array([r["offset_err"] for r in res if r["engine"] == eng]) * 1000
+        timing[eng] = {"onset_ms_median": round(float(np.median(on)), 1),
+                       "onset_ms_p95_abs": round(float(np.percentile(np.abs(on), 95)), 1),
+                       "offset_ms_median": round(float(np.median(off)), 1),
+                       "offset_ms_p95_abs": round(float(np.percentile(np.abs(off), 95)), 1)}
+    return timing
+
+
 def write_wav(path, pcm):
     import wave
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -873,14 +886,7 @@ def main():
         kw_counts[split] = kc
         quiet = sum(r["quiet"] for r in res)
         stats["quiet_syllables"] += quiet
-        timing = {}
-        for eng in sorted({r["engine"] for r in res}):
-            on = np.array([r["onset_err"] for r in res if r["engine"] == eng]) * 1000
-            off = np.array([r["offset_err"] for r in res if r["engine"] == eng]) * 1000
-            timing[eng] = {"onset_ms_median": round(float(np.median(on)), 1),
-                           "onset_ms_p95_abs": round(float(np.percentile(np.abs(on), 95)), 1),
-                           "offset_ms_median": round(float(np.median(off)), 1),
-                           "offset_ms_p95_abs": round(float(np.percentile(np.abs(off), 95)), 1)}
+        timing = timing_summary(res)
         summary["splits"][split] = {
             "utterances": len(res), "hours": round(sum(r["duration"] for r in res) / 3600, 4),
             "syllables": sum(r["n_syll"] for r in res), "keyword_occurrences": occ,
