@@ -149,24 +149,16 @@ public final class BatchRunner: @unchecked Sendable {
             if let s = options.shard, BatchRunner.shard(of: fp, n: s.n) != s.k { return .outOfShard }
             if try done.contains(sha!) || store.hasDraft(sha256: sha!) { return .skipped }
             if let audio = item.audio {
-                var ao = AnalysisOptions()
-                ao.roles = options.roles
-                ao.fingerprint = false
-                ao.analysisRate = spotter.model.feature.sampleRate
-                // One decode feeds both the analysis (VAD, quality, DTMF) and, when there is no
-                // transcript, keyword spotting.
-                var session: SpotSession? = nil
-                let wantsSpotting = item.transcript == nil
-                let analysis = try FileAnalyzer.analyze(path: audio, options: ao,
-                    onStart: { info in if wantsSpotting { session = self.spotter.session(channels: info.channels, roles: self.options.roles) } },
-                    onBlock: { block in session?.accept(block) })
+                // One decode feeds both the analysis and, when there is no transcript, spotting.
+                let analysed = try spotter.analyseAndSpot(path: audio, roles: options.roles, spot: item.transcript == nil)
+                let analysis = analysed.analysis
                 let info = analysis.info
                 let source = TicketDraft.Source(path: audio, sha256: sha!, duration: (info.duration * 1000).rounded() / 1000, channels: info.channels)
                 let input: TriageInput
                 if let t = item.transcript {
                     input = TriageInput(id: item.id, transcript: t, source: source)
                 } else {
-                    input = TriageInput(id: item.id, hits: session?.finish() ?? [], source: source)
+                    input = TriageInput(id: item.id, hits: analysed.hits ?? [], source: source)
                 }
                 var draft = engine.draft(input)
                 draft.flags += analysis.flags.map { "audio:" + $0 }

@@ -39,11 +39,8 @@ public final class BenchRunner: @unchecked Sendable {
     public init(engine: TriageEngine, spotter: Spotter, options: Options) {
         self.engine = engine
         self.options = options
-        var open = spotter
-        var kws = spotter.keywords
-        thresholds = Dictionary(kws.map { ($0.text, $0.threshold ?? spotter.options.threshold) }, uniquingKeysWith: { a, _ in a })
-        for i in kws.indices { kws[i].threshold = options.floor }
-        open = Spotter(model: spotter.model, keywords: kws)
+        thresholds = Dictionary(spotter.keywords.map { ($0.text, $0.threshold ?? spotter.options.threshold) }, uniquingKeysWith: { a, _ in a })
+        var open = Spotter(model: spotter.model, keywords: spotter.keywords.map { var k = $0; k.threshold = options.floor; return k })
         open.options = spotter.options
         open.options.threshold = options.floor
         open.smoothing = spotter.smoothing
@@ -92,21 +89,11 @@ public final class BenchRunner: @unchecked Sendable {
         var roles: ChannelRoles? = nil
         if let ch = call.channels, let c = ch.caller { roles = ChannelRoles(caller: c, agent: ch.agent) }
         do {
-            var ao = AnalysisOptions()
-            ao.roles = roles
-            ao.fingerprint = false
-            ao.analysisRate = spotter.model.feature.sampleRate
-            var session: SpotSession? = nil
-            var spotTime = 0.0
             let t0 = Self.now()
-            let analysis = try FileAnalyzer.analyze(path: path, options: ao,
-                onStart: { info in session = self.spotter.session(channels: info.channels, roles: roles) },
-                onBlock: { block in let s = Self.now(); session?.accept(block); spotTime += Self.now() - s })
-            let s = Self.now()
-            let hits = session?.finish() ?? []
-            spotTime += Self.now() - s
-            r.times.spotting = spotTime
-            r.times.decodeAnalysis = Self.now() - t0 - spotTime
+            let rec = try spotter.analyseAndSpot(path: path, roles: roles)
+            let analysis = rec.analysis, hits = rec.hits ?? []
+            r.times.spotting = rec.spottingSeconds
+            r.times.decodeAnalysis = Self.now() - t0 - rec.spottingSeconds
             r.audioSeconds = analysis.info.duration
             let kept = hits.filter { $0.score >= thresholds[$0.keyword] ?? 0.5 }
             // References on the caller channel (or unlabelled) are scored against caller hits.

@@ -73,11 +73,41 @@ public struct Spotter: Sendable {
         return session.finish()
     }
 
+    /// Decodes a recording once for both the analysis (VAD, quality, DTMF) and, when `spot` is
+    /// set, keyword spotting on every channel. Also says how long spotting itself took.
+    public func analyseAndSpot(path: String, roles: ChannelRoles? = nil, spot: Bool = true) throws(AudioError) -> AnalysedRecording {
+        var ao = AnalysisOptions()
+        ao.roles = roles
+        ao.fingerprint = false
+        ao.analysisRate = model.feature.sampleRate
+        var session: SpotSession? = nil
+        var spotSeconds = 0.0
+        func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+        let analysis = try FileAnalyzer.analyze(path: path, options: ao,
+            onStart: { info in if spot { session = self.session(channels: info.channels, roles: roles) } },
+            onBlock: { block in
+                guard let s = session else { return }
+                let t = now(); s.accept(block); spotSeconds += now() - t
+            })
+        let t = now()
+        let hits = session?.finish()
+        spotSeconds += now() - t
+        return AnalysedRecording(analysis: analysis, hits: hits, spottingSeconds: spotSeconds)
+    }
+
     /// A streaming spotting pass over one recording, fed block by block (analysis rate, planar),
     /// so a caller that already decodes the file (the batch's analysis) need not decode it again.
     public func session(channels: Int, roles: ChannelRoles? = nil) -> SpotSession {
         SpotSession(spotter: self, channels: channels, roles: roles)
     }
+}
+
+/// A recording analysed and (optionally) spotted in one decode.
+public struct AnalysedRecording: Sendable {
+    public var analysis: FileAnalysis
+    /// nil when spotting was not asked for.
+    public var hits: [KeywordHit]?
+    public var spottingSeconds: Double
 }
 
 /// One recording's spotting state: features, posteriors, smoothing and decoding per channel.
