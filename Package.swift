@@ -27,11 +27,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
-        // 1. System libraries (C pointers never leave AudioIO / SignalKit).
+        // 1. System libraries (C pointers never leave AudioIO / SignalKit / the acoustic model).
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile",
                        providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f",
                        providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
 
         // 2. Decode: any recording → Float PCM per channel, resampled, fingerprinted.
         .target(name: "AudioIO", dependencies: [
@@ -43,7 +45,7 @@ let package = Package(
         .target(name: "SignalKit", dependencies: ["CFFTW", "AudioIO"]),
 
         // 4. ASR-lite: pinyin lexicon, keyword compilation, acoustic model, keyword decoder, text matcher.
-        .target(name: "Spotting", dependencies: ["SignalKit", "AudioIO"]),
+        .target(name: "Spotting", dependencies: ["SignalKit", "AudioIO", "CBLAS"]),
 
         // 5. Triage: evidence → request type, topic, hand-off, place, ranked units, ticket draft.
         .target(name: "Triage", dependencies: ["Spotting"]),

@@ -2,7 +2,7 @@
 # Installs the Debian packages CallTriage builds against, only those missing.
 # Needs root (or sudo) on Debian/Ubuntu; Swift 6.1+ must already be on PATH.
 set -euo pipefail
-PKGS=(libsndfile1-dev libfftw3-dev libsqlite3-dev pkg-config)
+PKGS=(libsndfile1-dev libfftw3-dev libopenblas-dev libsqlite3-dev pkg-config)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -41,12 +41,18 @@ public struct AcousticFeatureConfig: Codable, Equatable, Sendable {
 /// arrays: feature mean and std (numBins each), then per layer weights (in × out, row-major) and biases.
 public struct AcousticModel: Sendable {
     public static let magic: [UInt8] = Array("CTKWS".utf8) + [0, 0, 0]
-    public static let formatVersion: UInt32 = 1
+    /// Version 2 adds an optional tone head (`tones` in the header); version 1 files still load.
+    public static let formatVersion: UInt32 = 2
+    public static let readableVersions: ClosedRange<UInt32> = 1...2
+    /// Tone classes of the tone head: no tone (silence, initials), tones 1–4, neutral.
+    public static let toneClasses = ["none", "1", "2", "3", "4", "5"]
 
     public struct Header: Codable, Sendable, Equatable {
         public var format = "calltriage-kws"
         public var version = Int(AcousticModel.formatVersion)
         public var units: [String]
+        /// Tone classes after the phone units (nil: phones only, a version-1 model).
+        public var tones: [String]?
         public var feature: AcousticFeatureConfig
         public var layers: [Int]
         public var provenance: [String: String]
@@ -58,25 +64,33 @@ public struct AcousticModel: Sendable {
     public var mlp: MLP
 
     public var feature: AcousticFeatureConfig { header.feature }
+    /// Columns of a posterior row: phone units, then tone classes if the model has them.
+    public var outputColumns: Int { mlp.sizes.last! }
+    /// Column of tone class 0 when the model has a tone head.
+    public var toneOffset: Int? { header.tones == nil ? nil : PhoneSet.units.count }
 
-    public init(feature: AcousticFeatureConfig, hidden: [Int], seed: UInt64, provenance: [String: String] = [:]) {
-        let sizes = [feature.inputDim] + hidden + [PhoneSet.units.count]
-        header = Header(units: PhoneSet.units, feature: feature, layers: sizes, provenance: provenance)
+    public init(feature: AcousticFeatureConfig, hidden: [Int], seed: UInt64, tones: Bool = true,
+                provenance: [String: String] = [:]) {
+        let heads = [PhoneSet.units.count] + (tones ? [AcousticModel.toneClasses.count] : [])
+        let sizes = [feature.inputDim] + hidden + [heads.reduce(0, +)]
+        header = Header(units: PhoneSet.units, tones: tones ? AcousticModel.toneClasses : nil, feature: feature,
+                        layers: sizes, provenance: provenance)
         mean = [Float](repeating: 0, count: feature.numBins)
         std = [Float](repeating: 1, count: feature.numBins)
-        mlp = MLP(sizes: sizes, seed: seed)
+        mlp = MLP(sizes: sizes, seed: seed, heads: heads)
     }
 
     public func encoded() -> Data {
         var d = Data(AcousticModel.magic)
         var h = header
         h.layers = mlp.sizes
+        h.version = Int(header.tones == nil ? 1 : AcousticModel.formatVersion)
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
         let json = (try? enc.encode(h)) ?? Data()
         func u32(_ v: UInt32) { var x = v.littleEndian; d.append(Data(bytes: &x, count: 4)) }
         func floats(_ a: [Float]) { a.withUnsafeBytes { d.append(contentsOf: $0) } }
-        u32(AcousticModel.formatVersion)
+        u32(header.tones == nil ? 1 : AcousticModel.formatVersion)
         u32(UInt32(json.count))
         d.append(json)
         floats(mean); floats(std)
@@ -98,8 +112,8 @@ public struct AcousticModel: Sendable {
         }
         func u32(_ o: Int) -> UInt32 { UInt32(b[o]) | UInt32(b[o + 1]) << 8 | UInt32(b[o + 2]) << 16 | UInt32(b[o + 3]) << 24 }
         let version = u32(8)
-        guard version == AcousticModel.formatVersion else {
-            throw ModelFileError(path: url.path, "model format version \(version); this build reads version \(AcousticModel.formatVersion)")
+        guard AcousticModel.readableVersions.contains(version) else {
+            throw ModelFileError(path: url.path, "model format version \(version); this build reads versions \(AcousticModel.readableVersions.lowerBound)–\(AcousticModel.readableVersions.upperBound)")
         }
         let hlen = Int(u32(12))
         guard b.count >= 16 + hlen else { throw ModelFileError(path: url.path, "truncated header") }
@@ -112,7 +126,11 @@ public struct AcousticModel: Sendable {
         if let e = expected, e != header.feature {
             throw ModelFileError(path: url.path, "model expects features \(AcousticModel.describe(header.feature)) but \(AcousticModel.describe(e)) were requested")
         }
-        guard header.layers.first == header.feature.inputDim, header.layers.last == PhoneSet.units.count, header.layers.count >= 2 else {
+        if let t = header.tones, t != AcousticModel.toneClasses || version < 2 {
+            throw ModelFileError(path: url.path, "model tone classes \(t) differ from this build's \(AcousticModel.toneClasses)")
+        }
+        let heads = [PhoneSet.units.count] + (header.tones.map { [$0.count] } ?? [])
+        guard header.layers.first == header.feature.inputDim, header.layers.last == heads.reduce(0, +), header.layers.count >= 2 else {
             throw ModelFileError(path: url.path, "layer sizes \(header.layers) do not fit the feature configuration")
         }
         var off = 16 + hlen
@@ -138,7 +156,7 @@ public struct AcousticModel: Sendable {
             throw ModelFileError(path: url.path, "weights contain NaN or infinity")
         }
         self.header = header
-        self.mlp = MLP(sizes: header.layers, weights: ws, biases: bs)
+        self.mlp = MLP(sizes: header.layers, weights: ws, biases: bs, heads: heads)
     }
 
     static func describe(_ f: AcousticFeatureConfig) -> String {

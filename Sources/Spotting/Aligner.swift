@@ -30,7 +30,7 @@ public struct ForcedAligner {
         }
         let spotter = Spotter(model: model, keywords: [])
         let (lp, rows) = spotter.logPosteriors(samples)
-        let u = PhoneSet.units.count
+        let u = model.outputColumns
         let S = units.count
         guard rows >= syllables.count else { return nil }
         // Viterbi: score[s] at each model frame; back-pointers as Int8 jumps (0 stay, 1 or 2 advance).

@@ -44,12 +44,24 @@ public final class KeywordDecoder {
         public var maxFramesFinal = 18
         /// Longest keyword occurrence considered (seconds).
         public var maxDurationSeconds = 3.0
+        /// Frame score: `ratio` = log P(phone) − max_u log P(u) (keyword versus a free phone loop;
+        /// 1.0 whenever the keyword's phone is the best at every frame), `posterior` = log P(phone)
+        /// (does not saturate: a confident match outscores a merely best one).
+        public var scoring: Scoring = .ratio
+        /// Weight of the tone term on a final whose tone the keyword fixes (tone-aware models):
+        /// log P(tone) (posterior) or log P(tone) − max log P(tone class) (ratio).
+        public var toneWeight: Float = 1
         public init() {}
+    }
+
+    public enum Scoring: String, Sendable, CaseIterable {
+        case ratio, posterior
     }
 
     struct Chain {
         let keywordIndex: Int
         let units: [Int]           // unit index per state
+        let tones: [UInt8]         // allowed-tone mask per state (0 = any)
         let minFrames: [Int32]
         let maxFrames: [Int32]
         let offset: Int            // first state's index in the flat state arrays
@@ -74,9 +86,15 @@ public final class KeywordDecoder {
     private var pendingBest: [KeywordHit?]
     private var frame = 0
     public let channel: String?
+    /// Columns per posterior row, and where the tone classes start (nil: no tone head).
+    private let columns: Int
+    private let toneOffset: Int?
 
+    /// `columns`/`toneOffset` describe the posterior rows (`AcousticModel.outputColumns`/`toneOffset`).
     public init(keywords: [Keyword], frameSeconds: Double, frameOffset: Double = 0.0125, channel: String? = nil,
-                options: Options = Options()) {
+                options: Options = Options(), columns: Int = PhoneSet.units.count, toneOffset: Int? = nil) {
+        self.columns = columns
+        self.toneOffset = toneOffset
         self.keywords = keywords
         self.options = options
         self.frameSeconds = frameSeconds
@@ -89,12 +107,15 @@ public final class KeywordDecoder {
         completedStart = [Int32](repeating: 0, count: keywords.count)
         var total = 0
         for (k, kw) in keywords.enumerated() {
-            for p in kw.pronunciations {
+            for (pi, p) in kw.pronunciations.enumerated() {
                 let units = p.compactMap { PhoneSet.index[$0] }
                 guard units.count == p.count, !units.isEmpty else { continue }
+                let tones = pi < kw.toneMasks.count && kw.toneMasks[pi].count == p.count ? kw.toneMasks[pi]
+                    : [UInt8](repeating: 0, count: p.count)
                 let mins = p.map { Int32(PhoneSet.initials.contains($0) ? options.minFramesInitial : options.minFramesFinal) }
                 let maxs = p.map { Int32(PhoneSet.initials.contains($0) ? options.maxFramesInitial : options.maxFramesFinal) }
-                chains.append(Chain(keywordIndex: k, units: units, minFrames: mins, maxFrames: maxs, offset: total))
+                chains.append(Chain(keywordIndex: k, units: units, tones: toneOffset == nil ? [UInt8](repeating: 0, count: p.count) : tones,
+                                    minFrames: mins, maxFrames: maxs, offset: total))
                 total += units.count
             }
         }
@@ -108,10 +129,14 @@ public final class KeywordDecoder {
 
     /// Consumes `rows` frames of log posteriors (rows × units), consecutive model frames.
     public func accept(_ logPost: [Float], rows: Int) {
-        let u = PhoneSet.units.count
+        let u = columns
+        let nPhones = PhoneSet.units.count
         let maxFrames = Int32(options.maxDurationSeconds / frameSeconds)
+        var toneTerm = [Float](repeating: 0, count: 64)   // per allowed-tone mask, this frame
+        let toneWeight = options.toneWeight
         let chains = self.chains
         let nk = keywords.count
+        let posteriorScoring = options.scoring == .posterior
         for r in 0..<rows {
             let t = Int32(frame)
             logPost.withUnsafeBufferPointer { lpAll in
@@ -125,11 +150,23 @@ public final class KeywordDecoder {
             completedStart.withUnsafeMutableBufferPointer { completedStart in
                 let row = lpAll.baseAddress! + r * u
                 var best = -Float.infinity
-                for j in 0..<u { best = max(best, row[j]) }
+                for j in 0..<nPhones { best = max(best, row[j]) }
+                if posteriorScoring { best = 0 }
+                if let to = self.toneOffset {
+                    var tb = -Float.infinity
+                    for j in 0..<AcousticModel.toneClasses.count { tb = max(tb, row[to + j]) }
+                    if posteriorScoring { tb = 0 }
+                    for m in 1..<64 {
+                        var v = -Float.infinity
+                        for t in 1...5 where m & (1 << t) != 0 { v = max(v, row[to + t]) }
+                        toneTerm[m] = v > -.infinity ? toneWeight * (v - tb) : 0
+                    }
+                }
                 for k in 0..<nk { completed[k] = -.infinity }
                 for ch in chains {
                     let o = ch.offset
                     let n = ch.units.count
+                    let tones = ch.tones
                     ch.units.withUnsafeBufferPointer { units in
                     ch.minFrames.withUnsafeBufferPointer { minFrames in
                     ch.maxFrames.withUnsafeBufferPointer { maxStay in
@@ -143,7 +180,7 @@ public final class KeywordDecoder {
                             let i = o + s
                             // Dead and nothing to enter from: stays dead.
                             if s > 0 && length[i] == 0 && length[i - 1] == 0 { s -= 1; continue }
-                            let e = row[units[s]] - best
+                            let e = row[units[s]] - best + toneTerm[Int(tones[s])]
                             let alive = length[i] > 0 && length[i] + 1 <= maxFrames && inState[i] < maxStay[s]
                             let stayPartial = alive ? (doneMeans[i] + (segSum[i] + e) / Float(inState[i] + 1)) / Float(s + 1) : -.infinity
                             var enterPartial = -Float.infinity

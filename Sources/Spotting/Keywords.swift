@@ -12,11 +12,16 @@ public struct Keyword: Sendable, Equatable {
     public var pronunciations: [[String]]
     /// Pinyin syllables of the most likely reading (for the text path).
     public var syllables: [Syllable]
+    /// Per pronunciation, per phone: the tones a tone-aware model may hear on it, as a bit mask
+    /// (bit t for tone t, 1–5); 0 = any (initials, neutral tones, 一/不, unknown).
+    public var toneMasks: [[UInt8]]
 
     public init(text: String, topics: [String] = [], category: String = "", weight: Double = 1,
-                threshold: Double? = nil, pronunciations: [[String]] = [], syllables: [Syllable] = []) {
+                threshold: Double? = nil, pronunciations: [[String]] = [], syllables: [Syllable] = [],
+                toneMasks: [[UInt8]]? = nil) {
         self.text = text; self.topics = topics; self.category = category; self.weight = weight
         self.threshold = threshold; self.pronunciations = pronunciations; self.syllables = syllables
+        self.toneMasks = toneMasks ?? pronunciations.map { [UInt8](repeating: 0, count: $0.count) }
     }
 }
 
@@ -91,11 +96,37 @@ public enum KeywordList {
             combos = Array(next.prefix(maxPronunciations))
         }
         var prons: [[String]] = []
+        var masks: [[UInt8]] = []
+        let cs = Array(chars)
         for c in combos {
             let p = c.flatMap(\.phones)
-            if !prons.contains(p) { prons.append(p) }
+            let m = toneMasks(c, chars: c.count == cs.count ? cs : nil)
+            if let i = prons.firstIndex(of: p) {
+                // Same phones, other tones (a polyphone read with another tone): either is fine.
+                masks[i] = zip(masks[i], m).map { $0 == 0 || $1 == 0 ? 0 : $0 | $1 }
+            } else {
+                prons.append(p); masks.append(m)
+            }
         }
         return Keyword(text: chars, topics: topics, category: category, weight: weight, threshold: threshold,
-                       pronunciations: prons, syllables: combos[0])
+                       pronunciations: prons, syllables: combos[0], toneMasks: masks)
+    }
+
+    /// Tone masks for one reading, phone by phone: initials are unconstrained; a final takes its
+    /// syllable's citation tone, except the neutral tone and 一/不 (their tone changes with the
+    /// next syllable: any), and a third tone before another third tone (sandhi: 2 or 3).
+    static func toneMasks(_ syllables: [Syllable], chars: [Character]?) -> [UInt8] {
+        var out: [UInt8] = []
+        for (i, s) in syllables.enumerated() {
+            if s.initial != nil { out.append(0) }
+            var m: UInt8 = 0
+            let free = chars.map { $0[i] == "一" || $0[i] == "不" } ?? false
+            if (1...4).contains(s.tone) && !free {
+                m = 1 << UInt8(s.tone)
+                if s.tone == 3, i + 1 < syllables.count, syllables[i + 1].tone == 3 { m |= 1 << 2 }
+            }
+            out.append(m)
+        }
+        return out
     }
 }

@@ -126,9 +126,10 @@ public final class SpotSession {
         inputs = (0..<channels).map { _ in ModelInputStream(config: model.feature, mean: model.mean, std: model.std) }
         decoders = (0..<channels).map { c in
             KeywordDecoder(keywords: spotter.keywords, frameSeconds: frameSeconds, frameOffset: offset,
-                           channel: r.role(ofChannel: c, channels: channels), options: spotter.options)
+                           channel: r.role(ofChannel: c, channels: channels), options: spotter.options,
+                           columns: model.outputColumns, toneOffset: model.toneOffset)
         }
-        smoothers = (0..<channels).map { _ in PosteriorSmoother(width: spotter.smoothing) }
+        smoothers = (0..<channels).map { _ in PosteriorSmoother(width: spotter.smoothing, columns: model.outputColumns) }
     }
 
     /// The sample rate blocks must be at.
@@ -163,15 +164,16 @@ public final class SpotSession {
 /// Streaming moving average of posteriors (in the probability domain) over `width` frames.
 final class PosteriorSmoother {
     let width: Int
+    let columns: Int
     private var buffer: [Float] = []     // probabilities, rows × units
     private var rows = 0
     private var emitted = 0              // rows already output
     private var dropped = 0              // rows removed from the front of buffer
 
-    init(width: Int) { self.width = max(1, width) }
+    init(width: Int, columns: Int = PhoneSet.units.count) { self.width = max(1, width); self.columns = columns }
 
     func accept(_ logPost: [Float], rows n: Int, final: Bool) -> ([Float], Int) {
-        let u = PhoneSet.units.count
+        let u = columns
         if width == 1 { return (logPost, n) }
         buffer.append(contentsOf: logPost.map { expf($0) })
         rows += n

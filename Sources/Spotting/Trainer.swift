@@ -8,10 +8,13 @@ public struct LabelledUtterance: Sendable {
     /// Normalised fbank frames (running CMN applied; global normalisation comes later), frames × bins.
     public var frames: [Float]
     public var labels: [Int32]
+    /// Tone class per frame (index into `AcousticModel.toneClasses`; −1 = unknown, no tone loss).
+    public var tones: [Int8]
     public var count: Int { labels.count }
 
-    public init(id: String, frames: [Float], labels: [Int32]) {
+    public init(id: String, frames: [Float], labels: [Int32], tones: [Int8]? = nil) {
         self.id = id; self.frames = frames; self.labels = labels
+        self.tones = tones ?? [Int8](repeating: -1, count: labels.count)
     }
 }
 
@@ -27,7 +30,14 @@ public enum TrainingCorpus {
     /// Frame labels from syllable timings: frames outside syllables are silence; a syllable's
     /// initial takes its first phone's span when phones are timed, else min(40 %, 100 ms).
     public static func labels(frames n: Int, syllables: [Timing], config: AcousticFeatureConfig) -> [Int32] {
+        labelsAndTones(frames: n, syllables: syllables, config: config).phones
+    }
+
+    /// Phone labels as `labels`, and tone classes: a final's frames take its syllable's tone
+    /// (1–5; 0 when the pinyin has no tone), silence and initials class 0 (none).
+    public static func labelsAndTones(frames n: Int, syllables: [Timing], config: AcousticFeatureConfig) -> (phones: [Int32], tones: [Int8]) {
         var out = [Int32](repeating: Int32(PhoneSet.index[PhoneSet.silence]!), count: n)
+        var tones = [Int8](repeating: 0, count: n)
         let shift = config.frameShiftMs / 1000, half = config.frameLengthMs / 2000
         for s in syllables {
             guard let st = s.start, let en = s.end, en > st, let syl = Syllable(s.pinyin) else { continue }
@@ -41,11 +51,13 @@ public enum TrainingCorpus {
             if from > to { continue }
             for t in from...to {
                 let centre = Double(t) * shift + half
-                let unit = (syl.initial != nil && centre < split) ? syl.initial! : syl.final
+                let isInitial = syl.initial != nil && centre < split
+                let unit = isInitial ? syl.initial! : syl.final
                 out[t] = Int32(PhoneSet.index[unit]!)
+                tones[t] = isInitial ? 0 : Int8((1...5).contains(syl.tone) ? syl.tone : 0)
             }
         }
-        return out
+        return (out, tones)
     }
 
     /// Loads every usable entry of a manifest; entries without audio or timings are skipped with a reason.
@@ -79,16 +91,18 @@ public enum TrainingCorpus {
                                                             analysisRate: config.sampleRate)
                 let raw = ModelInputStream.rawFrames(chans[0], config: config)
                 let frameLabels: [Int32]
+                var frameTones: [Int8]? = nil
                 if let alignPath {
                     let al = try JSONDecoder().decode(Alignment.self, from: Data(contentsOf: base.appendingPathComponent(alignPath)))
-                    frameLabels = labels(frames: raw.count, syllables: al.syllables, config: config)
+                    (frameLabels, frameTones) = labelsAndTones(frames: raw.count, syllables: al.syllables, config: config)
                 } else if let aligned = aligner!.align(samples: chans[0], transcript: transcript!, frames: raw.count) {
                     // A centre's own recording: transcript only, aligned with an existing model.
                     frameLabels = aligned
                 } else {
                     warn("\(id): could not align the transcript"); continue
                 }
-                out.append(LabelledUtterance(id: id, frames: raw.flatMap { $0 }, labels: frameLabels))
+                // Aligned transcripts have phone labels only: no tone loss for them (−1).
+                out.append(LabelledUtterance(id: id, frames: raw.flatMap { $0 }, labels: frameLabels, tones: frameTones))
             } catch {
                 warn("\(id): \(error)")
             }
@@ -106,6 +120,8 @@ public final class AcousticTrainer {
         public var learningRate: Float = 1e-3
         public var seed: UInt64 = 1
         public var hidden = [256, 256]
+        /// Train a tone head beside the phones (a new model only; `--init` keeps the model's heads).
+        public var tones = true
         /// Learning rate is multiplied by this after each epoch.
         public var decay: Float = 0.8
         /// Train on every n-th frame (neighbouring frames are nearly identical; 2 halves the time).
@@ -120,7 +136,8 @@ public final class AcousticTrainer {
     public init(config: AcousticFeatureConfig, options: Options, provenance: [String: String] = [:]) {
         self.config = config
         self.options = options
-        model = AcousticModel(feature: config, hidden: options.hidden, seed: options.seed, provenance: provenance)
+        model = AcousticModel(feature: config, hidden: options.hidden, seed: options.seed, tones: options.tones,
+                              provenance: provenance)
     }
 
     /// Continues from an existing model (a centre's retraining on its own recordings).
@@ -160,14 +177,14 @@ public final class AcousticTrainer {
     public func evaluate(_ data: [LabelledUtterance]) -> (accuracy: Double, loss: Double) {
         var correct = 0, total = 0
         var loss = 0.0
-        let dim = config.inputDim, u = PhoneSet.units.count
+        let dim = config.inputDim, u = model.outputColumns, np = PhoneSet.units.count
         for utt in data {
             var x = [Float](repeating: 0, count: utt.count * dim)
             x.withUnsafeMutableBufferPointer { p in for t in 0..<utt.count { stack(utt, t, into: p.baseAddress! + t * dim) } }
             let lp = model.mlp.logPosteriors(x, rows: utt.count)
             for t in 0..<utt.count {
                 var best = 0
-                for j in 1..<u where lp[t * u + j] > lp[t * u + best] { best = j }
+                for j in 1..<np where lp[t * u + j] > lp[t * u + best] { best = j }
                 if best == Int(utt.labels[t]) { correct += 1 }
                 loss -= Double(lp[t * u + Int(utt.labels[t])])
                 total += 1
@@ -199,10 +216,13 @@ public final class AcousticTrainer {
         var gW = mlp.weights.map { [Float](repeating: 0, count: $0.count) }
         var gB = mlp.biases.map { [Float](repeating: 0, count: $0.count) }
         var labels = [Int](repeating: 0, count: B)
+        var toneLabels = [Int](repeating: -1, count: B)
+        let nPhones = PhoneSet.units.count
+        let hasTones = mlp.heads.count > 1
         for epoch in 1...max(1, options.epochs) {
             index.shuffle(using: &rng)
             let t0 = Date()
-            var lossSum = 0.0, seen = 0, correct = 0
+            var lossSum = 0.0, seen = 0, correct = 0, toneCorrect = 0
             var start = 0
             while start < index.count {
                 let n = min(B, index.count - start)
@@ -211,6 +231,7 @@ public final class AcousticTrainer {
                         let (ui, t) = index[start + r]
                         stack(data[Int(ui)], Int(t), into: p.baseAddress! + r * sizes[0])
                         labels[r] = Int(data[Int(ui)].labels[Int(t)])
+                        toneLabels[r] = hasTones ? Int(data[Int(ui)].tones[Int(t)]) : -1
                     }
                 }
                 // Forward.
@@ -225,24 +246,36 @@ public final class AcousticTrainer {
                             } }
                         } } }
                 }
-                // Softmax cross-entropy gradient.
+                // Softmax cross-entropy gradient, per head (phones; tones when the model has them).
                 let U = sizes[L]
                 acts[L].withUnsafeMutableBufferPointer { z in
                     grads[L].withUnsafeMutableBufferPointer { g in
                         for r in 0..<n {
-                            var mx = -Float.infinity
-                            var arg = 0
-                            for j in 0..<U where z[r * U + j] > mx { mx = z[r * U + j]; arg = j }
-                            if arg == labels[r] { correct += 1 }
-                            var s: Float = 0
-                            for j in 0..<U { let e = expf(z[r * U + j] - mx); g[r * U + j] = e; s += e }
-                            for j in 0..<U { g[r * U + j] /= s }
-                            lossSum -= Double(logf(max(g[r * U + labels[r]], 1e-30)))
-                            g[r * U + labels[r]] -= 1
-                            for j in 0..<U { g[r * U + j] /= Float(n) }
+                            var lo = 0
+                            for (h, width) in mlp.heads.enumerated() {
+                                let target = h == 0 ? labels[r] : toneLabels[r]
+                                let zr = z.baseAddress! + r * U + lo, gr = g.baseAddress! + r * U + lo
+                                if target < 0 {
+                                    for j in 0..<width { gr[j] = 0 }
+                                    lo += width; continue
+                                }
+                                var mx = -Float.infinity
+                                var arg = 0
+                                for j in 0..<width where zr[j] > mx { mx = zr[j]; arg = j }
+                                if h == 0 && arg == target { correct += 1 }
+                                var s: Float = 0
+                                for j in 0..<width { let e = expf(zr[j] - mx); gr[j] = e; s += e }
+                                for j in 0..<width { gr[j] /= s }
+                                if h == 0 { lossSum -= Double(logf(max(gr[target], 1e-30))) }
+                                else if arg == target { toneCorrect += 1 }
+                                gr[target] -= 1
+                                for j in 0..<width { gr[j] /= Float(n) }
+                                lo += width
+                            }
                         }
                     }
                 }
+                _ = nPhones
                 // Backward.
                 for l in stride(from: L - 1, through: 0, by: -1) {
                     let k = sizes[l], m = sizes[l + 1]
@@ -274,6 +307,7 @@ public final class AcousticTrainer {
             var line = String(format: "epoch %d/%d  loss %.3f  train acc %.3f  lr %.2e  %.0f s",
                               epoch, options.epochs, lossSum / Double(max(seen, 1)), Double(correct) / Double(max(seen, 1)),
                               lr, Date().timeIntervalSince(t0))
+            if hasTones { line += String(format: "  tone acc %.3f", Double(toneCorrect) / Double(max(seen, 1))) }
             if !dev.isEmpty {
                 let (acc, loss) = evaluate(dev)
                 line += String(format: "  dev acc %.3f  dev loss %.3f", acc, loss)

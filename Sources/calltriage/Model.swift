@@ -37,14 +37,28 @@ struct ModelCommand: ParsableCommand {
         @Option(help: "Mini-batch size.") var batchSize: Int = 256
         @Option(help: "Use at most this many training utterances.") var limit: Int?
         @Option(help: "Train on every n-th frame.") var frameStride: Int = 2
+        @Flag(inversion: .prefixedNo, help: "Train a tone head beside the phones (new models; --init keeps the model's heads).")
+        var tones = true
+        @Option(help: "Input context: frame offsets stacked as the network input (10 ms frames), comma-separated; a new model only.")
+        var context: String?
 
         func run() throws {
             let log = CLI.logger("train")
             var opts = AcousticTrainer.Options()
             opts.epochs = epochs; opts.seed = seed; opts.learningRate = learningRate; opts.batchSize = batchSize
             opts.frameStride = frameStride
+            opts.tones = tones
             opts.hidden = hidden.split(separator: ",").compactMap { Int($0) }
-            let config = AcousticFeatureConfig()
+            var config = AcousticFeatureConfig()
+            if let c = context {
+                let offs = c.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard !offs.isEmpty, offs.count == c.split(separator: ",").count, offs == offs.sorted(), Set(offs).count == offs.count else {
+                    throw ValidationError("--context: expected increasing frame offsets such as -10,-6,-3,0,3,6,10")
+                }
+                guard initModel == nil else { throw ValidationError("--context: a model continued with --init keeps its own context") }
+                config.context = offs
+            }
+            if let i = initModel { config = try AcousticModel(contentsOf: URL(fileURLWithPath: i)).feature }
             var warnings = 0
             let t0 = Date()
             // Entries with a transcript but no timings are aligned with the starting model.
@@ -59,7 +73,7 @@ struct ModelCommand: ParsableCommand {
             log.info("loaded \(data.count) utterances (\(String(format: "%.2f", Double(frames) / 360000)) h), dev \(devData.count), \(warnings) skipped, \(String(format: "%.0f", Date().timeIntervalSince(t0))) s")
             guard !data.isEmpty else { CLI.writeStderr("error: no usable training utterances\n"); throw ExitCode(1) }
             let provenance = ["corpus": corpus, "utterances": "\(data.count)", "hours": String(format: "%.2f", Double(frames) / 360000),
-                              "epochs": "\(epochs)", "seed": "\(seed)", "hidden": hidden, "tool": "calltriage model train \(CallTriage.version)"]
+                              "epochs": "\(epochs)", "seed": "\(seed)", "hidden": hidden, "tones": "\(tones)", "context": config.context.map(String.init).joined(separator: ","), "tool": "calltriage model train \(CallTriage.version)"]
             let trainer: AcousticTrainer
             if let i = initModel {
                 trainer = AcousticTrainer(starting: try AcousticModel(contentsOf: URL(fileURLWithPath: i)), options: opts)
@@ -79,22 +93,35 @@ struct ModelCommand: ParsableCommand {
     struct Calibrate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set per-keyword thresholds on negative audio (speech without the keywords).",
-            discussion: "Each keyword's threshold is put just above its highest score on the negative audio, but never below --floor, so the list makes at most about --target-fa false alarms per hour.")
+            discussion: """
+            The list's budget of --target-fa false alarms per hour is shared equally by its keywords. \
+            Each keyword's threshold is extrapolated from the tail of its scores on the negative audio \
+            (a tail shape shared by all keywords, fitted by maximum likelihood; see \
+            Sources/Spotting/Calibration.swift), never below --floor and always above every score the \
+            keyword reached there when its budget is less than one false alarm in that audio. \
+            Use at least an hour of negative speech in the voices and channel you expect.
+            """)
 
         @Argument(help: "Negative recordings (or a manifest .jsonl of them).")
         var negatives: [String]
 
         @Option(help: "Keyword file (default: the model's).") var keywords: String?
         @Option(help: "Acoustic model.") var model: String?
-        @Option(help: "Lowest threshold allowed.") var floor: Double = 0.35
+        @Option(help: "False alarms per hour allowed for the whole list.") var targetFa: Double = 10
+        @Option(help: "Lowest threshold allowed (and where the tail fit starts).") var floor: Double = 0.35
+        @Option(help: "Frame score: ratio or posterior (as the decoder uses).") var scoring: String = KeywordDecoder.Options().scoring.rawValue
         @Option(help: "Output table.") var out: String = "Models/acoustic/thresholds.tsv"
 
         func run() throws {
+            guard targetFa > 0 else { throw ValidationError("--target-fa must be positive") }
+            guard floor > 0 && floor < 1 else { throw ValidationError("--floor must be in (0, 1)") }
+            guard let sc = KeywordDecoder.Scoring(rawValue: scoring) else { throw ValidationError("--scoring: ratio or posterior") }
             let lex = try SpotSetup.lexicon()
-            var kws = try SpotSetup.keywords(keywords, lexicon: lex)
+            var kws = try SpotSetup.keywords(keywords, lexicon: lex, warnUncalibrated: false)
             for i in kws.indices { kws[i].threshold = floor }   // collect everything above the floor
             var spotter = Spotter(model: try SpotSetup.model(model), keywords: kws)
             spotter.options.threshold = floor
+            spotter.options.scoring = sc
             var files: [String] = []
             for n in negatives {
                 if n.hasSuffix(".jsonl"), let text = try? String(contentsOfFile: n, encoding: .utf8) {
@@ -106,21 +133,28 @@ struct ModelCommand: ParsableCommand {
                     }
                 } else { files.append(n) }
             }
-            var worst: [String: Double] = [:]
-            var seconds = 0.0, before = 0
-            for f in files {
-                guard let hits = try? spotter.spot(path: f) else { continue }
-                seconds += (try? AudioIO.AudioDecoder(path: f).info.duration) ?? 0
-                before += hits.count
-                for h in hits { worst[h.keyword] = max(worst[h.keyword] ?? 0, h.score) }
+            var scores: [String: [Double]] = [:]
+            var seconds = 0.0, failed = 0
+            for (i, f) in files.enumerated() {
+                do {
+                    let hits = try spotter.spot(path: f)
+                    seconds += (try? AudioIO.AudioDecoder(path: f).info.duration) ?? 0
+                    for h in hits { scores[h.keyword, default: []].append(h.score) }
+                } catch {
+                    failed += 1
+                    CLI.writeStderr("warning: \(f): \(error)\n")
+                }
+                if (i + 1) % 200 == 0 { CLI.writeStderr("\(i + 1)/\(files.count) files\n") }
             }
-            var table: [String: Double] = [:]
-            for k in kws { table[k.text] = max(floor, min(1, (worst[k.text] ?? 0) + 0.01)) }
-            try ThresholdTable.write(table, notes: [
-                "made by: calltriage model calibrate (\(files.count) files, \(String(format: "%.2f", seconds / 3600)) h of negative audio)",
-                "false alarms at the floor \(floor): \(before) (\(String(format: "%.1f", Double(before) / max(seconds / 3600, 1e-9))) per hour)",
+            guard seconds > 0 else { CLI.writeStderr("error: no negative audio could be read\n"); throw ExitCode(1) }
+            let hours = seconds / 3600
+            let r = ThresholdCalibrator.calibrate(keywords: kws.map(\.text), scores: scores, hours: hours,
+                                                  targetPerHour: targetFa, floor: floor)
+            try ThresholdTable.write(r.thresholds, notes: [
+                "made by: calltriage model calibrate --target-fa \(targetFa) --floor \(floor) --scoring \(sc.rawValue) (\(files.count - failed) files, \(String(format: "%.2f", hours)) h of negative audio)",
+                "false alarms at the floor: \(r.negativeHits) (\(String(format: "%.1f", Double(r.negativeHits) / hours)) per hour); tail shape gamma \(String(format: "%.3f", r.gamma))",
             ], to: URL(fileURLWithPath: out))
-            CLI.writeStderr("calibrated \(kws.count) keywords on \(String(format: "%.2f", seconds / 3600)) h: \(before) hits above the floor; \(worst.count) keywords raised → \(out)\n")
+            CLI.writeStderr("calibrated \(kws.count) keywords on \(String(format: "%.2f", hours)) h (\(r.negativeHits) hits above the floor, gamma \(String(format: "%.2f", r.gamma))) for \(targetFa) false alarms/h → \(out)\n")
         }
     }
 

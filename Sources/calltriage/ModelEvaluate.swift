@@ -19,6 +19,9 @@ extension ModelCommand {
         @Option(help: "Manifest of negative audio.") var negatives: String?
         @Option(help: "Keyword file (default: the model's).") var keywords: String?
         @Option(help: "Acoustic model.") var model: String?
+        @Option(help: "Frame score: ratio (versus the best phone) or posterior.") var scoring: String = "ratio"
+        @Option(help: "Per-keyword threshold table (default: Models/acoustic/thresholds.tsv); repeat to compare several operating points.")
+        var thresholds: [String] = []
         @Option(help: "Write the results as JSON here.") var json: String?
         @Option(help: "Use at most this many dev utterances.") var limit: Int?
         @Option(help: "Average posteriors over this many 20 ms frames (1 = off).") var smoothing: Int = 3
@@ -39,18 +42,21 @@ extension ModelCommand {
 
         func run() throws {
             let lex = try SpotSetup.lexicon()
-            let calibrated = try SpotSetup.keywords(keywords, lexicon: lex)
-            var open = calibrated
+            let tables: [String?] = thresholds.isEmpty ? [nil] : thresholds.map { Optional($0) }
+            let calibratedLists = try tables.map { try SpotSetup.keywords(keywords, lexicon: lex, thresholds: $0) }
+            var open = calibratedLists[0]
             let floor = 0.2
             for i in open.indices { open[i].threshold = floor }
             var spotter = Spotter(model: try SpotSetup.model(model), keywords: open)
             spotter.options.threshold = floor
             spotter.smoothing = smoothing
+            guard let sc = KeywordDecoder.Scoring(rawValue: scoring) else { throw ValidationError("--scoring: ratio or posterior") }
+            spotter.options.scoring = sc
             let known = Set(open.map(\.text))
             var outcomes: [KWSScorer.Outcome] = []
-            var calibratedOutcomes: [KWSScorer.Outcome] = []
+            var calibratedOutcomes = [[KWSScorer.Outcome]](repeating: [], count: tables.count)
             var seconds = 0.0
-            let thresholdOf = Dictionary(uniqueKeysWithValues: calibrated.map { ($0.text, $0.threshold ?? 0.5) })
+            let thresholdOf = calibratedLists.map { l in Dictionary(uniqueKeysWithValues: l.map { ($0.text, $0.threshold ?? 0.5) }) }
             var list = entries(dev)
             if let l = limit { list = Array(list.prefix(l)) }
             let neg = negatives.map(entries) ?? []
@@ -60,25 +66,31 @@ extension ModelCommand {
                 seconds += (try? AudioDecoder(path: e.path).info.duration) ?? 0
                 let refs = e.refs.filter { known.contains($0.text) }
                 outcomes.append(KWSScorer.score(hits: hits, references: refs))
-                calibratedOutcomes.append(KWSScorer.score(hits: hits.filter { $0.score >= thresholdOf[$0.keyword] ?? 0.5 }, references: refs))
+                for (j, th) in thresholdOf.enumerated() {
+                    calibratedOutcomes[j].append(KWSScorer.score(hits: hits.filter { $0.score >= th[$0.keyword] ?? 0.5 }, references: refs))
+                }
                 if (i + 1) % 100 == 0 { CLI.writeStderr("\(i + 1) files, \(String(format: "%.2f", seconds / 3600)) h\n") }
             }
             let wall = Date().timeIntervalSince(t0)
             let hours = seconds / 3600
             let thresholds = stride(from: 0.2, through: 0.951, by: 0.05).map { ($0 * 100).rounded() / 100 }
             let curve = KWSScorer.curve(outcomes, hours: hours, thresholds: thresholds)
-            let op = KWSScorer.curve(calibratedOutcomes, hours: hours, thresholds: [0.0])[0]
+            let ops = calibratedOutcomes.map { KWSScorer.curve($0, hours: hours, thresholds: [0.0])[0] }
             let nref = outcomes.flatMap(\.referenceScores).count
             var s = String(format: "%d dev files (%d keyword occurrences) + %d negative files, %.2f h audio, %.0f s wall (%.0f× real time, spotting %d keywords)\n\n",
                            list.count, nref, neg.count, hours, wall, seconds / max(wall, 1e-9), open.count)
             s += "| threshold | recall | false alarms / h | hits | false alarms |\n|---:|---:|---:|---:|---:|\n"
             for p in curve { s += String(format: "| %.2f | %.3f | %.2f | %d | %d |\n", p.threshold, p.recall, p.falseAlarmsPerHour, p.hits, p.falseAlarms) }
-            s += String(format: "| calibrated per keyword | %.3f | %.2f | %d | %d |\n", op.recall, op.falseAlarmsPerHour, op.hits, op.falseAlarms)
+            for (j, op) in ops.enumerated() {
+                let name = tables[j].map { " (\(($0 as NSString).lastPathComponent))" } ?? ""
+                s += String(format: "| calibrated per keyword%@ | %.3f | %.2f | %d | %d |\n", name, op.recall, op.falseAlarmsPerHour, op.hits, op.falseAlarms)
+            }
             CLI.writeStdout(s)
             if let j = json {
                 let obj: [String: Any] = ["hours": hours, "references": nref, "wall_seconds": wall,
                                           "curve": curve.map { ["threshold": $0.threshold, "recall": $0.recall, "fa_per_hour": $0.falseAlarmsPerHour] },
-                                          "calibrated": ["recall": op.recall, "fa_per_hour": op.falseAlarmsPerHour]]
+                                          "calibrated": ops.enumerated().map { j, op in
+                                              ["table": tables[j] ?? ModelPaths.thresholds.path, "recall": op.recall, "fa_per_hour": op.falseAlarmsPerHour] as [String: Any] }]
                 try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: j))
             }
         }

@@ -11,13 +11,23 @@ enum SpotSetup {
         catch { CLI.writeStderr("error: lexicon: \(error)\n"); throw ExitCode(2) }
     }
 
-    static func keywords(_ file: String?, lexicon: Lexicon) throws -> [Keyword] {
+    /// The keyword list; without a file, the model's list with the calibrated thresholds of
+    /// `thresholds` (default Models/acoustic/thresholds.tsv).
+    static func keywords(_ file: String?, lexicon: Lexicon, thresholds: String? = nil, warnUncalibrated: Bool = true) throws -> [Keyword] {
         let url = file.map { URL(fileURLWithPath: $0) } ?? ModelPaths.keywords
         do {
             var list = try KeywordList.load(url, lexicon: lexicon) { CLI.writeStderr("warning: \($0)\n") }
             if list.isEmpty { throw ModelFileError(path: url.path, "no usable keyword") }
-            if file == nil, let table = try? ThresholdTable.load(ModelPaths.thresholds) {
+            if let t = thresholds, (try? ThresholdTable.load(URL(fileURLWithPath: t))) == nil {
+                throw ModelFileError(path: t, "cannot read the threshold table")
+            }
+            if file == nil || thresholds != nil,
+               let table = try? ThresholdTable.load(thresholds.map { URL(fileURLWithPath: $0) } ?? ModelPaths.thresholds) {
                 for i in list.indices where list[i].threshold == nil { list[i].threshold = table[list[i].text] }
+                let bare = list.filter { $0.threshold == nil }.count
+                if bare > 0 && warnUncalibrated {
+                    CLI.writeStderr("warning: \(bare) keyword(s) have no calibrated threshold and use the default; run `calltriage model calibrate`\n")
+                }
             }
             return list
         } catch { CLI.writeStderr("error: keywords: \(error)\n"); throw ExitCode(2) }

@@ -8,6 +8,19 @@ import XCTest
 /// The committed model on the committed fixtures: keywords said in the fixture calls are found
 /// at their reference times (±0.5 s, the labelled-set convention).
 final class EndToEndSpotTests: XCTestCase {
+    /// The shipped list and the shipped thresholds must move together: a keyword added without
+    /// recalibration would be spotted at the bare default threshold and flood the review queue
+    /// with false alarms (it happened: 125 hand-off cues once had no threshold).
+    func testEveryShippedKeywordHasACalibratedThreshold() throws {
+        let models = Fixtures.root.appendingPathComponent("Models")
+        let lex = try Lexicon(directory: models.appendingPathComponent("lexicon"))
+        let list = try KeywordList.load(models.appendingPathComponent("keywords.tsv"), lexicon: lex)
+        let table = try ThresholdTable.load(models.appendingPathComponent("acoustic/thresholds.tsv"))
+        let missing = list.map(\.text).filter { table[$0] == nil }
+        XCTAssertEqual(missing, [], "keywords without a calibrated threshold: run `calltriage model calibrate`")
+        XCTAssertTrue(table.values.allSatisfy { $0 > 0 && $0 <= 1 })
+    }
+
     func testCommittedModelFindsFixtureKeywords() throws {
         let models = Fixtures.root.appendingPathComponent("Models")
         let modelURL = models.appendingPathComponent("acoustic/kws.ctkws")

@@ -136,6 +136,80 @@ final class DecoderTests: XCTestCase {
         XCTAssertEqual(h.channel, "caller")
     }
 
+    func testPosteriorScoringIsTheGeometricMeanPosterior() throws {
+        // Same keyword at posterior 0.9 per frame: the ratio score saturates at 1, the posterior
+        // score is exactly 0.9 (exp of the mean log posterior), and a weaker 0.6 match scores 0.6.
+        let lex = LexiconTests.lexicon
+        let kws = try ["暖气"].map { try KeywordList.compile($0, lexicon: lex) }
+        let seq = ["sil", "sil", "n", "n", "uan", "uan", "uan", "uan", "q", "q", "i", "i", "i", "i", "sil", "sil"]
+        var o = KeywordDecoder.Options(); o.scoring = .posterior; o.threshold = 0.3
+        let d = KeywordDecoder(keywords: kws, frameSeconds: 0.02, options: o)
+        d.accept(posteriors(seq), rows: seq.count)
+        let h = d.finish()
+        XCTAssertEqual(h.count, 1)
+        XCTAssertEqual(h.first?.score ?? 0, 0.9, accuracy: 1e-5)
+        let u = PhoneSet.units.count
+        let weak: [Float] = seq.flatMap { b -> [Float] in
+            let i = PhoneSet.index[b]!
+            return (0..<u).map { logf($0 == i ? 0.6 : 0.4 / Float(u - 1)) }
+        }
+        let d2 = KeywordDecoder(keywords: kws, frameSeconds: 0.02, options: o)
+        d2.accept(weak, rows: seq.count)
+        XCTAssertEqual(d2.finish().first?.score ?? 0, 0.6, accuracy: 1e-5)
+        // With ratio scoring both are perfect matches.
+        let d3 = KeywordDecoder(keywords: kws, frameSeconds: 0.02)
+        d3.accept(weak, rows: seq.count)
+        XCTAssertEqual(d3.finish().first?.score ?? 0, 1.0, accuracy: 1e-6)
+    }
+
+    func testToneMasksOfCompiledKeywords() throws {
+        let lex = LexiconTests.lexicon
+        let fight = try KeywordList.compile("打架", lexicon: lex)     // da3 jia4
+        XCTAssertEqual(fight.pronunciations[0], ["d", "a", "j", "ia"])
+        XCTAssertEqual(fight.toneMasks[0], [0, 1 << 3, 0, 1 << 4])
+        // Third tone before a third tone may be heard as a second (sandhi).
+        let pipe = try KeywordList.compile("水管", lexicon: lex)      // shui3 guan3
+        XCTAssertEqual(pipe.toneMasks[0], [0, (1 << 3) | (1 << 2), 0, 1 << 3])
+        // 不 changes tone with its neighbour: unconstrained.
+        let notGive = try KeywordList.compile("不给", lexicon: lex)
+        XCTAssertEqual(notGive.pronunciations[0], ["b", "u", "g", "ei"])
+        XCTAssertEqual(notGive.toneMasks[0][1], 0)
+    }
+
+    /// Posteriors with a tone head: phones as `posteriors`, then 6 tone classes where `tone[t]`
+    /// has probability 0.9 and the other five share 0.1.
+    func tonedPosteriors(_ best: [String], _ tone: [Int]) -> [Float] {
+        let u = PhoneSet.units.count
+        var out: [Float] = []
+        for (t, b) in best.enumerated() {
+            let i = PhoneSet.index[b]!
+            for j in 0..<u { out.append(logf(j == i ? 0.9 : 0.1 / Float(u - 1))) }
+            for c in 0..<6 { out.append(logf(c == tone[t] ? 0.9 : 0.02)) }
+        }
+        return out
+    }
+
+    func testToneHeadSeparatesToneOnlyHomophones() throws {
+        // 大家 da4 jia1 said; 打架 da3 jia4 has the same phones. Posterior scoring with the tone
+        // term: 大家 = 0.9^1.5 (initials 0.9; finals 0.9 · 0.9), 打架 = 0.9 · 0.02^0.5.
+        let lex = LexiconTests.lexicon
+        let kws = try ["大家", "打架"].map { try KeywordList.compile($0, lexicon: lex) }
+        let seq = ["sil", "sil", "d", "d", "a", "a", "a", "a", "j", "j", "ia", "ia", "ia", "ia", "sil", "sil"]
+        let tones = [0, 0, 0, 0, 4, 4, 4, 4, 0, 0, 1, 1, 1, 1, 0, 0]
+        var o = KeywordDecoder.Options(); o.scoring = .posterior; o.threshold = 0.1
+        let d = KeywordDecoder(keywords: kws, frameSeconds: 0.02, options: o,
+                               columns: PhoneSet.units.count + 6, toneOffset: PhoneSet.units.count)
+        d.accept(tonedPosteriors(seq, tones), rows: seq.count)
+        let hits = Dictionary(uniqueKeysWithValues: d.finish().map { ($0.keyword, $0.score) })
+        XCTAssertEqual(hits["大家"] ?? 0, pow(0.9, 1.5), accuracy: 1e-4)
+        XCTAssertEqual(hits["打架"] ?? 0, 0.9 * sqrt(0.02), accuracy: 1e-4)
+        // A phones-only model cannot tell them apart.
+        let flat = KeywordDecoder(keywords: kws, frameSeconds: 0.02, options: o)
+        flat.accept(posteriors(seq), rows: seq.count)
+        let f = Dictionary(uniqueKeysWithValues: flat.finish().map { ($0.keyword, $0.score) })
+        XCTAssertEqual(f["大家"] ?? 0, f["打架"] ?? 1, accuracy: 1e-6)
+    }
+
     func testMinimumDurations() throws {
         // Each phone must last its minimum (initials 2, finals 4 frames of 20 ms): a keyword
         // squeezed into one frame per phone is not a keyword.
@@ -204,6 +278,27 @@ final class ModelFileTests: XCTestCase {
         d = m.encoded(); d.removeLast(10)
         try d.write(to: url)
         XCTAssertThrowsError(try AcousticModel(contentsOf: url)) { XCTAssertTrue("\($0)".contains("truncated")) }
+
+        // Phones + tones: each head is its own distribution.
+        XCTAssertEqual(m.outputColumns, PhoneSet.units.count + AcousticModel.toneClasses.count)
+        let lp = m.mlp.logPosteriors(x, rows: 1)
+        XCTAssertEqual(lp[0..<PhoneSet.units.count].reduce(0) { $0 + exp(Double($1)) }, 1, accuracy: 1e-4)
+        XCTAssertEqual(lp[PhoneSet.units.count...].reduce(0) { $0 + exp(Double($1)) }, 1, accuracy: 1e-4)
+        XCTAssertEqual(m.encoded()[8], 2)
+
+        // A phones-only model is written as format version 1 and still loads.
+        let v1 = AcousticModel(feature: AcousticFeatureConfig(), hidden: [16], seed: 3, tones: false)
+        XCTAssertEqual(v1.encoded()[8], 1)
+        try v1.write(to: url)
+        let v1back = try AcousticModel(contentsOf: url)
+        XCTAssertNil(v1back.toneOffset)
+        XCTAssertEqual(v1back.outputColumns, PhoneSet.units.count)
+        // A version-1 file claiming a tone head is refused.
+        let h = try JSONEncoder().encode(m.header)
+        XCTAssertTrue(String(decoding: h, as: UTF8.self).contains("\"tones\""))
+        d = m.encoded(); d[8] = 1
+        try d.write(to: url)
+        XCTAssertThrowsError(try AcousticModel(contentsOf: url)) { XCTAssertTrue("\($0)".contains("tone")) }
 
         try m.write(to: url)
         var other = AcousticFeatureConfig(); other.sampleRate = 16000

@@ -11,7 +11,7 @@ python3 tools/triage/make_calls.py --n 12000 --seed 1 --out corpus_triage/train_
 HUMAN=(tools/triage/data/calls_*.jsonl)
 W="1"; for _ in "${HUMAN[@]}"; do W="$W,3"; done
 "$BIN" model fit-triage corpus_triage/train_calls.jsonl "${HUMAN[@]}" --weights "$W" \
-    --l2 3e-5 --epochs 6 --seed 20261123 --version "${VERSION:-triage-$(date +%Y-%m-%d)}" \
+    --l2 1e-5 --epochs 6 --seed 20261123 --version "${VERSION:-triage-$(date +%Y-%m-%d)}" \
     --out Models/triage/weights.tsv
 "$BIN" model evaluate-triage tools/triage/data/heldout_calls.jsonl
 if [ -f ../shared/data/dev_calls.jsonl ]; then "$BIN" model evaluate-triage ../shared/data/dev_calls.jsonl; fi

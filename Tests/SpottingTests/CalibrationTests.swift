@@ -1,0 +1,59 @@
+import Foundation
+import Spotting
+import XCTest
+
+/// Threshold calibration to a target false-alarm rate, on constructed negative scores.
+final class CalibrationTests: XCTestCase {
+    let floor = exp(-1.0)          // z₀ = 1
+
+    func testKeywordWithoutNegativeHitsWithinBudgetKeepsTheFloor() {
+        // 2 keywords, 1 FA/h for the list → 0.5 per keyword per hour; no hits counts as 0.5 → within budget.
+        let r = ThresholdCalibrator.calibrate(keywords: ["a", "b"], scores: [:], hours: 1, targetPerHour: 1, floor: floor)
+        XCTAssertEqual(r.thresholds["a"]!, floor, accuracy: 1e-12)
+        XCTAssertEqual(r.thresholds["b"]!, floor, accuracy: 1e-12)
+        XCTAssertEqual(r.negativeHits, 0)
+        XCTAssertEqual(r.gamma, 0)
+    }
+
+    func testFlatTailGivesLinearExtrapolation() {
+        // z = −ln(score) spread evenly over [0, 1] (mean ½) → γ ≈ 0: P(z ≤ d) = d.
+        // 10 hits in 1 h, budget 0.5/h → d = 0.05 → threshold e^−0.05.
+        let zs = [0.1, 0.3, 0.5, 0.7, 0.9, 0.1, 0.3, 0.5, 0.7, 0.9]
+        let r = ThresholdCalibrator.calibrate(keywords: ["a", "b"], scores: ["a": zs.map { exp(-$0) }],
+                                              hours: 1, targetPerHour: 1, floor: floor)
+        XCTAssertEqual(r.gamma, 0, accuracy: 1e-6)
+        XCTAssertEqual(r.negativeHits, 10)
+        XCTAssertEqual(r.thresholds["a"]!, exp(-0.05), accuracy: 1e-6)
+        XCTAssertEqual(r.thresholds["b"]!, floor, accuracy: 1e-12)
+    }
+
+    func testThresholdAlwaysClearsTheHighestNegativeScoreWhenBudgetIsBelowOneHit() {
+        // One hit at 0.99: extrapolation alone would allow it; the observed score must be cleared.
+        let r = ThresholdCalibrator.calibrate(keywords: ["a", "b", "c", "d"], scores: ["a": [0.99, 0.5, 0.45, 0.4]],
+                                              hours: 1, targetPerHour: 0.4, floor: floor)
+        XCTAssertEqual(r.thresholds["a"]!, 0.995, accuracy: 1e-9)
+        // A perfect negative score caps the threshold at 1.
+        let p = ThresholdCalibrator.calibrate(keywords: ["a"], scores: ["a": [1.0]], hours: 1, targetPerHour: 0.1, floor: floor)
+        XCTAssertEqual(p.thresholds["a"]!, 1.0)
+    }
+
+    func testMoreNegativeHitsOrATighterBudgetRaiseTheThreshold() {
+        let few = (0..<4).map { exp(-0.2 - 0.2 * Double($0)) }
+        let many = few + few + few
+        let r = ThresholdCalibrator.calibrate(keywords: ["few", "many"], scores: ["few": few, "many": many],
+                                              hours: 10, targetPerHour: 2, floor: floor)
+        XCTAssertGreaterThan(r.thresholds["many"]!, r.thresholds["few"]!)
+        let tight = ThresholdCalibrator.calibrate(keywords: ["few", "many"], scores: ["few": few, "many": many],
+                                                  hours: 10, targetPerHour: 0.2, floor: floor)
+        XCTAssertGreaterThan(tight.thresholds["few"]!, r.thresholds["few"]!)
+        for t in Array(r.thresholds.values) + Array(tight.thresholds.values) { XCTAssert(t >= floor && t <= 1) }
+    }
+
+    func testSkewedTailFitsPositiveGamma() {
+        // Most negative scores near the floor (large z) → density rising with z → γ > 0.
+        let zs = [0.95, 0.9, 0.92, 0.85, 0.97, 0.8, 0.99, 0.6]
+        let r = ThresholdCalibrator.calibrate(keywords: ["a"], scores: ["a": zs.map { exp(-$0) }], hours: 1,
+                                              targetPerHour: 100, floor: floor)
+        XCTAssertGreaterThan(r.gamma, 1)
+    }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Spotting speed (issue 3 target: ≥ 500x real time per core for 300 keywords, release build,
+# decoding and feature extraction included): `calltriage spot` over the first 200 dev utterances
+# of a corpus, once with the first 300 keywords of Models/keywords.tsv and once with the whole
+# list at its calibrated thresholds. Prints audio seconds, CPU seconds and x real time.
+# Usage: bash tools/kws/bench_spot.sh [CORPUS_DIR]   (default corpus3, else corpus)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+CORPUS=${1:-corpus3}; [ -d "$CORPUS/dev" ] || CORPUS=corpus
+BIN=.build/release/calltriage
+[ -x "$BIN" ] || swift build -c release --product calltriage
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+grep -v '^#' Models/keywords.tsv | sed 1d | head -300 | cut -f1 > "$tmp/kw300.txt"
+head -200 "$CORPUS/dev/manifest.jsonl" | python3 -c "
+import sys, json
+for l in sys.stdin: print('$CORPUS/dev/' + json.loads(l)['audio'])" > "$tmp/files.txt"
+secs=$(python3 -c "
+import soundfile as sf, sys
+print(sum(sf.info(l.strip()).duration for l in open('$tmp/files.txt')))" 2>/dev/null || sox --i -D $(cat "$tmp/files.txt") | paste -sd+ | bc)
+export OPENBLAS_NUM_THREADS=1
+run() {  # label, args...
+  local label=$1; shift
+  /usr/bin/time -f "%U %S %M" -o "$tmp/time" "$BIN" spot "$@" $(cat "$tmp/files.txt") > "$tmp/hits.jsonl" 2>/dev/null
+  read -r u s m < "$tmp/time"
+  python3 -c "
+cpu = $u + $s
+print(f'$label: {$secs:.1f} s of audio, {cpu:.2f} s CPU, {$secs / cpu:.0f}x real time per core, peak RSS {$m / 1024:.0f} MB, $(wc -l < "$tmp/hits.jsonl") hits')"
+}
+run "300 keywords (threshold 0.5)" --keywords "$tmp/kw300.txt"
+run "whole list ($(grep -v '^#' Models/keywords.tsv | sed 1d | grep -c .) keywords, calibrated)"
