@@ -14,7 +14,7 @@ public struct AcousticFeatureConfig: Codable, Equatable, Sendable {
     /// Causal running mean normalisation over this many frames.
     public var cmnFrames = 300
     /// Frame offsets stacked as the network input (in 10 ms frames).
-    public var context = [-10, -6, -3, 0, 3, 6, 10]
+    public var context = [-20, -15, -10, -6, -3, 0, 3, 6, 10, 15, 20]
     /// Score every n-th frame.
     public var subsample = 2
 

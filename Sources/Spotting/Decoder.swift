@@ -6,7 +6,8 @@ public struct KeywordHit: Sendable, Equatable, Codable {
     /// Seconds in the recording (audio path); nil for text hits.
     public var start: Double?
     public var end: Double?
-    /// Confidence in (0, 1]: exp of the mean per-frame log posterior ratio (audio), or match quality (text).
+    /// Confidence in (0, 1]: exp of the keyword path's mean per-state log posterior (audio; see
+    /// `KeywordDecoder.Scoring`), or match quality (text).
     public var score: Double
     public var channel: String?
     /// Character offsets in the transcript (text path).
@@ -23,8 +24,10 @@ public struct KeywordHit: Sendable, Equatable, Codable {
 /// Keyword-versus-filler Viterbi search over frame log-posteriors, streaming.
 ///
 /// Each pronunciation of a keyword is a left-to-right chain of phone states, each with a minimum
-/// and maximum duration. A frame in state s scores log P(phone_s) − max_u log P(u): zero when the
-/// keyword's phone is the best unit, negative otherwise (the filler is the best free phone loop).
+/// and maximum duration. A frame in state s scores log P(phone_s) (`posterior`, the default), or
+/// log P(phone_s) − max_u log P(u) (`ratio`: zero when the keyword's phone is the best unit, the
+/// filler being the best free phone loop). With a tone-aware model a final whose tone the keyword
+/// fixes adds the log posterior of that tone (砍了 kan3 is not 看了 kan4).
 /// A path may start at any frame; its score is the mean over its states of each state's mean frame
 /// score, so every phone counts equally however short; `exp` of that is the confidence. Ties prefer
 /// staying in a state, so a path covers the keyword's whole duration. Paths whose completed states
@@ -47,7 +50,7 @@ public final class KeywordDecoder {
         /// Frame score: `ratio` = log P(phone) − max_u log P(u) (keyword versus a free phone loop;
         /// 1.0 whenever the keyword's phone is the best at every frame), `posterior` = log P(phone)
         /// (does not saturate: a confident match outscores a merely best one).
-        public var scoring: Scoring = .ratio
+        public var scoring: Scoring = .posterior
         /// Weight of the tone term on a final whose tone the keyword fixes (tone-aware models):
         /// log P(tone) (posterior) or log P(tone) − max log P(tone class) (ratio).
         public var toneWeight: Float = 1

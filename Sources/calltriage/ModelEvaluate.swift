@@ -19,7 +19,7 @@ extension ModelCommand {
         @Option(help: "Manifest of negative audio.") var negatives: String?
         @Option(help: "Keyword file (default: the model's).") var keywords: String?
         @Option(help: "Acoustic model.") var model: String?
-        @Option(help: "Frame score: ratio (versus the best phone) or posterior.") var scoring: String = "ratio"
+        @Option(help: "Frame score: ratio (versus the best phone) or posterior.") var scoring: String = KeywordDecoder.Options().scoring.rawValue
         @Option(help: "Per-keyword threshold table (default: Models/acoustic/thresholds.tsv); repeat to compare several operating points.")
         var thresholds: [String] = []
         @Option(help: "Write the results as JSON here.") var json: String?
@@ -45,7 +45,9 @@ extension ModelCommand {
             let tables: [String?] = thresholds.isEmpty ? [nil] : thresholds.map { Optional($0) }
             let calibratedLists = try tables.map { try SpotSetup.keywords(keywords, lexicon: lex, thresholds: $0) }
             var open = calibratedLists[0]
-            let floor = 0.2
+            // Collect every hit down to the lowest calibrated threshold (and 0.2 at most).
+            let lowest = calibratedLists.flatMap { $0.compactMap(\.threshold) }.min() ?? 0.2
+            let floor = max(0.01, min(0.2, lowest))
             for i in open.indices { open[i].threshold = floor }
             var spotter = Spotter(model: try SpotSetup.model(model), keywords: open)
             spotter.options.threshold = floor
@@ -73,7 +75,8 @@ extension ModelCommand {
             }
             let wall = Date().timeIntervalSince(t0)
             let hours = seconds / 3600
-            let thresholds = stride(from: 0.2, through: 0.951, by: 0.05).map { ($0 * 100).rounded() / 100 }
+            let thresholds = ([0.05, 0.1, 0.15].filter { $0 >= floor } + Array(stride(from: 0.2, through: 0.951, by: 0.05)))
+                .map { ($0 * 100).rounded() / 100 }
             let curve = KWSScorer.curve(outcomes, hours: hours, thresholds: thresholds)
             let ops = calibratedOutcomes.map { KWSScorer.curve($0, hours: hours, thresholds: [0.0])[0] }
             let nref = outcomes.flatMap(\.referenceScores).count

@@ -130,7 +130,7 @@ final class DecoderTests: XCTestCase {
         XCTAssertEqual(hits.count, 1)
         let h = try XCTUnwrap(hits.first)
         XCTAssertEqual(h.keyword, "暖气")
-        XCTAssertEqual(h.score, 1.0, accuracy: 1e-6)
+        XCTAssertEqual(h.score, 0.9, accuracy: 1e-6, "posterior scoring: every frame's phone at 0.9")
         XCTAssertEqual(h.start!, 0.0125 + 10 * 0.02 - 0.01, accuracy: 1e-9)
         XCTAssertEqual(h.end!, 0.0125 + 23 * 0.02 + 0.01, accuracy: 1e-9)
         XCTAssertEqual(h.channel, "caller")
@@ -157,7 +157,8 @@ final class DecoderTests: XCTestCase {
         d2.accept(weak, rows: seq.count)
         XCTAssertEqual(d2.finish().first?.score ?? 0, 0.6, accuracy: 1e-5)
         // With ratio scoring both are perfect matches.
-        let d3 = KeywordDecoder(keywords: kws, frameSeconds: 0.02)
+        var ratio = KeywordDecoder.Options(); ratio.scoring = .ratio
+        let d3 = KeywordDecoder(keywords: kws, frameSeconds: 0.02, options: ratio)
         d3.accept(weak, rows: seq.count)
         XCTAssertEqual(d3.finish().first?.score ?? 0, 1.0, accuracy: 1e-6)
     }
