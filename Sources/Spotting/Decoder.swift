@@ -54,6 +54,11 @@ public final class KeywordDecoder {
         /// Weight of the tone term on a final whose tone the keyword fixes (tone-aware models):
         /// log P(tone) (posterior) or log P(tone) − max log P(tone class) (ratio).
         public var toneWeight: Float = 1
+        /// Beam: a path may not start on a frame, nor leave a phone state, whose (mean) frame score
+        /// is below this log value. Not exact like the threshold pruning, but a phone the model
+        /// gives under 1 in 1,000 on average does not belong to a hit at any usable threshold; it
+        /// keeps most chains dead on most frames (the decoder is most of the spotting time).
+        public var stateFloor: Float = logf(1e-3)
         public init() {}
     }
 
@@ -137,6 +142,7 @@ public final class KeywordDecoder {
         let maxFrames = Int32(options.maxDurationSeconds / frameSeconds)
         var toneTerm = [Float](repeating: 0, count: 64)   // per allowed-tone mask, this frame
         let toneWeight = options.toneWeight
+        let stateFloor = options.stateFloor
         let chains = self.chains
         let nk = keywords.count
         let posteriorScoring = options.scoring == .posterior
@@ -189,10 +195,11 @@ public final class KeywordDecoder {
                             var enterPartial = -Float.infinity
                             var enterDone: Float = 0
                             if s == 0 {
-                                enterPartial = e
+                                if e >= stateFloor { enterPartial = e }
                             } else if inState[i - 1] >= minFrames[s - 1] && length[i - 1] > 0 {
-                                enterDone = doneMeans[i - 1] + segSum[i - 1] / Float(inState[i - 1])
-                                enterPartial = (enterDone + e) / Float(s + 1)
+                                let prevMean = segSum[i - 1] / Float(inState[i - 1])
+                                enterDone = doneMeans[i - 1] + prevMean
+                                if prevMean >= stateFloor { enterPartial = (enterDone + e) / Float(s + 1) }
                             }
                             // Exact pruning: later states score ≤ 0, so a path whose completed
                             // states already average below the keyword's threshold can never pass.

@@ -211,6 +211,32 @@ final class DecoderTests: XCTestCase {
         XCTAssertEqual(f["大家"] ?? 0, f["打架"] ?? 1, accuracy: 1e-6)
     }
 
+    func testBeamDropsPathsThroughAnImpossiblePhone() throws {
+        // 暖气 with its `q` frames replaced by a confident `a`: q's posterior there is 1.7e-7. The
+        // geometric mean over the four states still clears a threshold of 0.001 (≈ 0.0017), but
+        // the beam (10⁻³) refuses a path that leaves a phone state with such a mean.
+        let lex = LexiconTests.lexicon
+        let kws = try ["暖气"].map { try KeywordList.compile($0, lexicon: lex) }
+        let seq = ["sil", "n", "n", "uan", "uan", "uan", "uan", "a", "a", "i", "i", "i", "i", "sil"]
+        let u = PhoneSet.units.count
+        var p: [Float] = []
+        for b in seq {
+            let i = PhoneSet.index[b]!
+            let top: Float = b == "a" ? 0.99999 : 0.9
+            for j in 0..<u { p.append(logf(j == i ? top : (1 - top) / Float(u - 1))) }
+        }
+        var o = KeywordDecoder.Options(); o.threshold = 0.001
+        let beamed = KeywordDecoder(keywords: kws, frameSeconds: 0.02, options: o)
+        beamed.accept(p, rows: seq.count)
+        XCTAssertTrue(beamed.finish().isEmpty)
+        o.stateFloor = -.infinity
+        let open = KeywordDecoder(keywords: kws, frameSeconds: 0.02, options: o)
+        open.accept(p, rows: seq.count)
+        let got = open.finish()
+        XCTAssertEqual(got.count, 1, "\(got)")
+        XCTAssertLessThan(got.first?.score ?? 1, 0.01)
+    }
+
     func testMinimumDurations() throws {
         // Each phone must last its minimum (initials 2, finals 4 frames of 20 ms): a keyword
         // squeezed into one frame per phone is not a keyword.
