@@ -140,7 +140,11 @@ def main():
         driver.save_screenshot(os.path.join(a.shots, "2-draft.png"))
 
         # 5. Edit and approve.
-        Select(driver.find_element(By.ID, "f-time_limit")).select_by_value("3d")
+        # Edit the time limit away from whatever the model drafted (that depends on the shipped models).
+        limit = Select(driver.find_element(By.ID, "f-time_limit"))
+        orig_limit = limit.first_selected_option.get_attribute("value")
+        new_limit = "3d" if orig_limit != "3d" else "5d"
+        limit.select_by_value(new_limit)
         summary = driver.find_element(By.ID, "f-summary")
         summary.send_keys("（已核实）")
         reviewer = driver.find_element(By.ID, "f-reviewer")
@@ -161,13 +165,13 @@ def main():
         check(row is not None and row[1] == "approved", f"draft approved in the store ({row[1] if row else None})")
         check(row is not None and row[2] == 1 and row[3] == "Selenium QA", "revision 1 by Selenium QA")
         reviewed = json.loads(row[4]) if row and row[4] else {}
-        check(reviewed.get("time_limit") == "3d", "time limit edit stored (3d)")
+        check(reviewed.get("time_limit") == new_limit, f"time limit edit stored ({new_limit})")
         check("（已核实）" in reviewed.get("summary", ""), "summary edit stored")
         decisions = con.execute("SELECT action, field, old_value, new_value, reviewer FROM decisions WHERE draft_id = ? ORDER BY id",
                                 (row[0],)).fetchall() if row else []
         fields = {d[1]: d for d in decisions}
-        check("time_limit" in fields and fields["time_limit"][2] == "1d" and fields["time_limit"][3] == "3d",
-              f"decision log has time_limit 1d → 3d ({decisions})")
+        check("time_limit" in fields and fields["time_limit"][2] == orig_limit and fields["time_limit"][3] == new_limit,
+              f"decision log has time_limit {orig_limit} → {new_limit} ({decisions})")
         check(any(d[0] == "approve" for d in decisions), "decision log has the approval")
 
         # 7. Metrics page shows it.
