@@ -217,7 +217,6 @@ public final class AcousticTrainer {
         var gB = mlp.biases.map { [Float](repeating: 0, count: $0.count) }
         var labels = [Int](repeating: 0, count: B)
         var toneLabels = [Int](repeating: -1, count: B)
-        let nPhones = PhoneSet.units.count
         let hasTones = mlp.heads.count > 1
         for epoch in 1...max(1, options.epochs) {
             index.shuffle(using: &rng)
@@ -275,7 +274,6 @@ public final class AcousticTrainer {
                         }
                     }
                 }
-                _ = nPhones
                 // Backward.
                 for l in stride(from: L - 1, through: 0, by: -1) {
                     let k = sizes[l], m = sizes[l + 1]

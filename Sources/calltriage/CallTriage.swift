@@ -1,4 +1,5 @@
 import ArgumentParser
+import AudioIO
 import Foundation
 import Logging
 
@@ -19,6 +20,11 @@ struct CallTriage: AsyncParsableCommand {
 }
 
 enum CLI {
+    /// `--roles caller=N[,agent=M|none]`, checked the same way by every command that takes it.
+    static func validateRoles(_ spec: String?) throws {
+        if let r = spec, ChannelRoles(spec: r) == nil { throw ValidationError("--roles: expected caller=N[,agent=M|none]") }
+    }
+
     static let bootstrapLogging: Void = {
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)

@@ -56,7 +56,7 @@ struct Run: ParsableCommand {
         if input.isEmpty && manifest == nil { throw ValidationError("give folders/files to process, or --manifest") }
         if shard != nil && parsedShard() == nil { throw ValidationError("--shard: expected K/N with 1 ≤ K ≤ N") }
         if workers < 1 { throw ValidationError("--workers must be ≥ 1") }
-        if let r = roles, ChannelRoles(spec: r) == nil { throw ValidationError("--roles: expected caller=N[,agent=M|none]") }
+        try CLI.validateRoles(roles)
     }
 
     func run() throws {

@@ -18,11 +18,14 @@ enum SpotSetup {
         do {
             var list = try KeywordList.load(url, lexicon: lexicon) { CLI.writeStderr("warning: \($0)\n") }
             if list.isEmpty { throw ModelFileError(path: url.path, "no usable keyword") }
-            if let t = thresholds, (try? ThresholdTable.load(URL(fileURLWithPath: t))) == nil {
-                throw ModelFileError(path: t, "cannot read the threshold table")
+            // An explicit table must load (its error is the user's); the default one is optional.
+            let table: [String: Double]?
+            if let t = thresholds {
+                table = try ThresholdTable.load(URL(fileURLWithPath: t))
+            } else {
+                table = file == nil ? try? ThresholdTable.load(ModelPaths.thresholds) : nil
             }
-            if file == nil || thresholds != nil,
-               let table = try? ThresholdTable.load(thresholds.map { URL(fileURLWithPath: $0) } ?? ModelPaths.thresholds) {
+            if let table {
                 for i in list.indices where list[i].threshold == nil { list[i].threshold = table[list[i].text] }
                 let bare = list.filter { $0.threshold == nil }.count
                 if bare > 0 && warnUncalibrated {
@@ -81,7 +84,7 @@ struct Spot: ParsableCommand {
 
     func validate() throws {
         if let t = threshold, !(t > 0 && t <= 1) { throw ValidationError("--threshold must be in (0, 1]") }
-        if let r = roles, ChannelRoles(spec: r) == nil { throw ValidationError("--roles: expected caller=N[,agent=M|none]") }
+        try CLI.validateRoles(roles)
     }
 
     func run() throws {

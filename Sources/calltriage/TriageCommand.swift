@@ -76,7 +76,7 @@ struct TriageCommand: ParsableCommand {
     func validate() throws {
         let n = (text != nil ? 1 : 0) + (manifest != nil ? 1 : 0) + (audio.isEmpty ? 0 : 1)
         if n != 1 { throw ValidationError("give exactly one of --text, --manifest or recordings") }
-        if let r = roles, ChannelRoles(spec: r) == nil { throw ValidationError("--roles: expected caller=N[,agent=M|none]") }
+        try CLI.validateRoles(roles)
     }
 
     func run() throws {
