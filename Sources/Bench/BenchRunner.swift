@@ -95,7 +95,13 @@ public final class BenchRunner: @unchecked Sendable {
             r.times.spotting = rec.spottingSeconds
             r.times.decodeAnalysis = Self.now() - t0 - rec.spottingSeconds
             r.audioSeconds = analysis.info.duration
-            let kept = hits.filter { $0.score >= thresholds[$0.keyword] ?? 0.5 }
+            // The operating point: each keyword's own threshold, and the evidence strength triage
+            // sees measured from it (the open spotter measured it from the floor).
+            let kept = hits.compactMap { h -> KeywordHit? in
+                let t = thresholds[h.keyword] ?? 0.5
+                guard h.score >= t else { return nil }
+                var k = h; k.confidence = KeywordHit.confidence(score: h.score, threshold: t); return k
+            }
             // References on the caller channel (or unlabelled) are scored against caller hits.
             let refs = (call.keywords ?? []).filter { thresholds[$0.text] != nil }.map { KWSScorer.Reference(text: $0.text, start: $0.start, end: $0.end) }
             let callerHits = { (h: [KeywordHit]) in h.filter { $0.channel == nil || $0.channel == "caller" } }

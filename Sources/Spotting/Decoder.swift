@@ -13,11 +13,30 @@ public struct KeywordHit: Sendable, Equatable, Codable {
     /// Character offsets in the transcript (text path).
     public var charStart: Int?
     public var charEnd: Int?
+    /// Strength of the evidence for triage, in [0.55, 1] for an audio hit at or above its
+    /// keyword's threshold (`KeywordHit.confidence(score:threshold:)`); nil: use `score`.
+    public var confidence: Double?
 
     public init(keyword: String, start: Double? = nil, end: Double? = nil, score: Double, channel: String? = nil,
-                charStart: Int? = nil, charEnd: Int? = nil) {
+                charStart: Int? = nil, charEnd: Int? = nil, confidence: Double? = nil) {
         self.keyword = keyword; self.start = start; self.end = end; self.score = score; self.channel = channel
-        self.charStart = charStart; self.charEnd = charEnd
+        self.charStart = charStart; self.charEnd = charEnd; self.confidence = confidence
+    }
+
+    /// The evidence strength triage uses: `confidence` when set, else `score`.
+    public var evidenceStrength: Double { confidence ?? score }
+
+    /// Maps an audio score to evidence strength on the scale a transcript match has. Raw scores
+    /// are not comparable across keywords (a calibrated threshold may be 0.05 for one keyword and
+    /// 0.3 for another) and sit far below a text match's 1.0, so the triage model would hear every
+    /// audio keyword as a whisper. Instead: the position of the score between the keyword's
+    /// threshold and 1 on a log scale, mapped to [0.55, 1] — the range the triage fitter's audio
+    /// view is trained on (`TriageFitter`). Below the threshold: under 0.55, falling to 0.
+    public static func confidence(score: Double, threshold: Double) -> Double {
+        let t = min(max(threshold, 1e-6), 0.999)
+        let s = max(score, 1e-9)
+        let x = log(s / t) / -log(t)        // 0 at the threshold, 1 at a score of 1
+        return x >= 0 ? 0.55 + 0.45 * min(x, 1) : max(0, 0.55 * (1 + x))
     }
 }
 
@@ -245,7 +264,8 @@ public final class KeywordDecoder {
             let hit = KeywordHit(keyword: keywords[k].text,
                                  start: frameOffset + Double(start) * frameSeconds - frameSeconds / 2,
                                  end: frameOffset + Double(t) * frameSeconds + frameSeconds / 2,
-                                 score: conf, channel: channel)
+                                 score: conf, channel: channel,
+                                 confidence: KeywordHit.confidence(score: conf, threshold: thr))
             if let p = pendingBest[k] {
                 if overlaps(p, hit) { if hit.score >= p.score { pendingBest[k] = hit } }
                 else { candidates[k].append(p); pendingBest[k] = hit }

@@ -42,9 +42,10 @@ extension Store {
         }
     }
 
-    /// Review order: hand-offs first, then low confidence, ambiguous units, poor audio, the rest.
+    /// Review order: hand-offs and overruled hand-off cues first, then low confidence, ambiguous
+    /// units, poor audio, the rest.
     public static func priority(of d: TicketDraft) -> Int {
-        if d.handoff != nil { return 0 }
+        if d.handoff != nil || d.flags.contains("handoff_check") { return 0 }
         if d.flags.contains("low_confidence") { return 1 }
         if d.flags.contains("ambiguous") { return 2 }
         if d.flags.contains(where: { $0.hasPrefix("audio:") }) { return 3 }

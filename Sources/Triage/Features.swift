@@ -5,7 +5,7 @@ import Spotting
 /// from keywords matched in a transcript, so one model serves both paths; a transcript adds
 /// character n-grams.
 ///
-/// - `k:<keyword>`: the hit's confidence (the best one when a keyword occurs more than once);
+/// - `k:<keyword>`: the hit's evidence strength (`KeywordHit.evidenceStrength`; the best one when a keyword occurs more than once);
 /// - `t:<topic>`: the strongest `confidence × weight` among keywords tagged with that topic;
 /// - `c:<category>`: the same per keyword category (`type:consult`, `urgency`, `handoff:FIRE`…);
 /// - `u:<char>`, `b:<two chars>` (text only): presence of each character and character pair within
@@ -23,9 +23,10 @@ public struct FeatureExtractor: Sendable {
     public func keywordFeatures(_ hits: [KeywordHit]) -> FeatureVector {
         var x: FeatureVector = [:]
         for h in hits {
-            x["k:" + h.keyword] = max(x["k:" + h.keyword] ?? 0, h.score)
+            let strength = h.evidenceStrength
+            x["k:" + h.keyword] = max(x["k:" + h.keyword] ?? 0, strength)
             guard let kw = keywords[h.keyword] else { continue }
-            let s = h.score * kw.weight
+            let s = strength * kw.weight
             for t in kw.topics { x["t:" + t] = max(x["t:" + t] ?? 0, s) }
             if !kw.category.isEmpty { x["c:" + kw.category] = max(x["c:" + kw.category] ?? 0, s) }
         }

@@ -6,7 +6,8 @@ import Spotting
 ///
 /// Each call is used twice: with its transcript (keyword + n-gram features) and as audio would
 /// see it (keyword features only, each keyword dropped with probability `dropout` and its
-/// confidence scaled into [0.55, 1]), so one model serves transcripts and recordings.
+/// confidence scaled into [0.55, 1], optionally with false hits of short keywords added), so one
+/// model serves transcripts and recordings.
 /// A call without a topic label (e.g. letters labelled only with the answering unit) teaches the
 /// topic head when its reference unit belongs to exactly one topic.
 public struct TriageFitter {
@@ -18,6 +19,9 @@ public struct TriageFitter {
         public var l2 = 3e-5
         public var learningRate = 0.03
         public var dropout = 0.25
+        /// Mean number of false hits the audio view adds per call: keywords of at most three
+        /// characters drawn at random (Poisson), at strength 0.55–0.8.
+        public var falseHits = 0.0
         public var seed: UInt64 = 20261123
         public var minFeatureCount = 2
         public init() {}
@@ -49,6 +53,7 @@ public struct TriageFitter {
         var topicData: [(x: FeatureVector, y: Int, weight: Double)] = []
         var typeData = topicData, handoffData = topicData
         var counts: [String: Int] = [:]
+        let confusable = engine.extractor.keywords.keys.filter { $0.count <= 3 }.sorted()
         var done = 0
         let total = sets.reduce(0) { $0 + $1.calls.count }
         for (calls, weight) in sets {
@@ -62,6 +67,16 @@ public struct TriageFitter {
                 var kept: [KeywordHit] = []
                 for var h in hits where rng.unit() >= options.dropout {
                     h.score *= 0.55 + 0.45 * rng.unit(); kept.append(h)
+                }
+                if options.falseHits > 0 {
+                    // Poisson count by inversion.
+                    var n = 0, p = exp(-options.falseHits), cum = p
+                    let u = rng.unit()
+                    while u > cum && n < 20 { n += 1; p *= options.falseHits / Double(n); cum += p }
+                    for _ in 0..<n where !confusable.isEmpty {
+                        let k = confusable[Int(rng.unit() * Double(confusable.count)) % confusable.count]
+                        kept.append(KeywordHit(keyword: k, score: 0.55 + 0.25 * rng.unit()))
+                    }
                 }
                 let audio = engine.extractor.keywordFeatures(kept)
                 let views = audio.isEmpty ? [full] : [full, audio]

@@ -35,7 +35,13 @@ public struct TriageEngine: Sendable {
 
     public struct Options: Sendable {
         /// A hand-off is raised from the model alone (no unsuppressed cue word) above this probability.
-        public var handoffModelThreshold = 0.5
+        public var handoffModelThreshold = 0.3
+        /// On a transcript, cue words do not raise a hand-off when the model gives "none" at
+        /// least this probability; the draft is flagged `handoff_check` instead (1 = never veto).
+        public var handoffVeto = 0.9
+        /// On a transcript, the model's emergency kind replaces the cue word's when the model
+        /// gives it at least this probability (1 = cue words always decide the kind).
+        public var handoffKindOverride = 0.6
         /// `ambiguous` when the second unit scores at least this share of the first.
         public var ambiguousRatio = 0.7
         /// `low_confidence` when the topic's probability is below this.
@@ -160,7 +166,32 @@ public struct TriageEngine: Sendable {
             }
             candidates[kind, default: []].append(i)
         }
-        if let kind = rules.priority.first(where: { candidates[$0] != nil }) ?? candidates.keys.sorted().first {
+        // A cue word in a transcript that otherwise reads as no emergency now (a complaint about
+        // yesterday's ambulance, a suggestion about AEDs, a smoke alarm that keeps going off) is
+        // not transferred, but it is never dropped silently: the draft is flagged for a person.
+        if !candidates.isEmpty, input.transcript != nil, let head = model.heads["handoff"] {
+            let pNone = head.probabilities(x)[head.labels.firstIndex(of: "none") ?? 0]
+            if pNone >= options.handoffVeto {
+                var cues: [String] = []
+                for k in candidates.keys.sorted() { for i in candidates[k]! where !cues.contains(hits[i].keyword) { cues.append(hits[i].keyword) } }
+                handoffReasons.append(String(format: "cue words %@, but the call reads as no emergency now (model P(none)=%.2f): check", cues.joined(separator: ", "), pNone))
+                for k in candidates.keys.sorted() { handoffEvidence += candidates[k]!.compactMap { hitIds[$0] } }
+                flags.append("handoff_check")
+                candidates = [:]
+            }
+        }
+        if candidates.isEmpty && !handoffEvidence.isEmpty {
+            // Vetoed above: no model hand-off either.
+        } else if var kind = rules.priority.first(where: { candidates[$0] != nil }) ?? candidates.keys.sorted().first {
+            // Which service: the cue's, unless on a transcript the model is sure of another
+            // (流血 after a scooter was knocked down is a road accident: 122 brings both).
+            if input.transcript != nil, let head = model.heads["handoff"],
+               let top = head.ranked(x).first(where: { $0.label != "none" }), top.label != kind,
+               top.p >= options.handoffKindOverride {
+                handoffReasons.append(String(format: "model prefers %@ (p=%.2f) over the %@ cue", top.label, top.p, kind))
+                if candidates[top.label] == nil { candidates[top.label] = [] }
+                kind = top.label
+            }
             handoff = kind
             for i in candidates[kind]! {
                 handoffEvidence.append(hitIds[i]!)
@@ -170,11 +201,15 @@ public struct TriageEngine: Sendable {
                 handoffReasons.append("also \(other) cues: " + candidates[other]!.map { hits[$0].keyword }.joined(separator: ", "))
             }
         } else if let head = model.heads["handoff"] {
+            // An emergency must not be missed: the model raises one when the emergency classes
+            // together outweigh the threshold (P(none) ≤ 1 − threshold), not only when one of
+            // them beats "none" — a call split between FIRE and AMBULANCE is still an emergency.
             let r = head.ranked(x)
-            if r[0].label != "none" && r[0].p >= options.handoffModelThreshold {
-                handoff = r[0].label
-                handoffReasons.append(String(format: "model: %@ p=%.2f", r[0].label, r[0].p))
-                handoffEvidence = phraseEvidence(head, r[0].label, limit: 3)
+            let pNone = r.first { $0.label == "none" }?.p ?? 0
+            if let top = r.first(where: { $0.label != "none" }), 1 - pNone >= options.handoffModelThreshold {
+                handoff = top.label
+                handoffReasons.append(String(format: "model: %@ p=%.2f (any emergency p=%.2f)", top.label, top.p, 1 - pNone))
+                handoffEvidence = phraseEvidence(head, top.label, limit: 3)
                 flags.append("handoff_by_model")
             }
         }

@@ -31,6 +31,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Keyword file (default: the model's list with its calibrated thresholds).")
     var keywords: String?
 
+    @Option(help: "Triage weights (default Models/triage/weights.tsv).")
+    var weights: String?
+
+    @Option(help: "Acoustic model file (default Models/acoustic/kws.ctkws).")
+    var model: String?
+
     @Option(help: "Worker threads (default: the number of cores).")
     var workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
@@ -70,8 +76,8 @@ struct BenchCommand: ParsableCommand {
         do { calls = try LabelledSet.read(url, bad: { CLI.writeStderr("error: \($0)\n"); bad += 1 }) }
         catch { CLI.writeStderr("error: \(error)\n"); throw ExitCode(2) }
         guard !calls.isEmpty else { CLI.writeStderr("error: \(manifest): no usable entries\n"); throw ExitCode(2) }
-        let engine = try TriageSetup.engine(keywords: keywords)
-        let spotter = Spotter(model: try SpotSetup.model(nil), keywords: engine.keywords)
+        let engine = try TriageSetup.engine(keywords: keywords, weights: weights)
+        let spotter = Spotter(model: try SpotSetup.model(model), keywords: engine.keywords)
         var opts = BenchRunner.Options()
         opts.workers = workers
         let runner = BenchRunner(engine: engine, spotter: spotter, options: opts)

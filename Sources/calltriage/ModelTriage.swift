@@ -40,6 +40,10 @@ extension ModelCommand {
         @Option(help: "L2 penalty.") var l2: Double = 3e-5
         @Option(help: "Learning rate.") var learningRate: Double = 0.03
         @Option(help: "Random seed.") var seed: UInt64 = 20261123
+        @Option(help: "Audio view: probability that a keyword in the transcript is not heard.")
+        var audioDropout: Double = TriageFitter.Options().dropout
+        @Option(help: "Audio view: mean number of false keyword hits added per call (short keywords, the ones a spotter confuses).")
+        var audioFalseHits: Double = TriageFitter.Options().falseHits
 
         func run() throws {
             let engine = try TriageSetup.engine(untrained: true)
@@ -57,6 +61,7 @@ extension ModelCommand {
             }
             var fitter = TriageFitter(engine: engine)
             fitter.options.epochs = epochs; fitter.options.l2 = l2; fitter.options.learningRate = learningRate; fitter.options.seed = seed
+            fitter.options.dropout = audioDropout; fitter.options.falseHits = audioFalseHits
             let v = version ?? "triage-" + ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withFullDate])
             let notes = ["fitted by: calltriage model fit-triage " + CommandLine.arguments.dropFirst(2).joined(separator: " ")] +
                 sets.enumerated().map { "set \($0.offset + 1): \(labelled[$0.offset]) — \($0.element.calls.count) calls, weight \($0.element.weight)" }
@@ -97,9 +102,17 @@ extension ModelCommand {
         @Option(help: "Probability above which the hand-off classifier alone raises a hand-off.")
         var handoffThreshold: Double?
 
+        @Option(help: "On transcripts, hand-off cue words are overruled (flag handoff_check) when the model gives no emergency at least this probability (1 = never).")
+        var handoffVeto: Double?
+
+        @Option(help: "On transcripts, the model's emergency kind replaces the cue word's above this probability (1 = never).")
+        var handoffKindOverride: Double?
+
         func run() throws {
             var engine = try TriageSetup.engine(weights: weights)
+            if let v = handoffKindOverride { engine.options.handoffKindOverride = v }
             if let t = handoffThreshold { engine.options.handoffModelThreshold = t }
+            if let v = handoffVeto { engine.options.handoffVeto = v }
             for path in labelled {
                 let c = try Self.score(engine: engine, path: path)
                 CLI.writeStdout(Self.report(c, name: path, verbose: verbose))

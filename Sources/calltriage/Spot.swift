@@ -80,10 +80,14 @@ struct Spot: ParsableCommand {
     @Option(help: "Average posteriors over this many 20 ms frames (1 = off).")
     var smoothing: Int = 3
 
+    @Option(help: "Frame score: posterior, or ratio (versus the best phone). Calibrated thresholds assume the model's default, posterior.")
+    var scoring: String = KeywordDecoder.Options().scoring.rawValue
+
     enum OutputFormat: String, ExpressibleByArgument { case jsonl, ctm }
 
     func validate() throws {
         if let t = threshold, !(t > 0 && t <= 1) { throw ValidationError("--threshold must be in (0, 1]") }
+        if KeywordDecoder.Scoring(rawValue: scoring) == nil { throw ValidationError("--scoring: posterior or ratio") }
         try CLI.validateRoles(roles)
     }
 
@@ -95,6 +99,7 @@ struct Spot: ParsableCommand {
         var spotter = Spotter(model: am, keywords: kws)
         if let t = threshold { spotter.options.threshold = t }
         spotter.smoothing = smoothing
+        spotter.options.scoring = KeywordDecoder.Scoring(rawValue: scoring)!
         let matcher = TextMatcher(keywords: kws, lexicon: lex)
         var failed = 0
         for path in audio {

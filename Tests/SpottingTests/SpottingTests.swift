@@ -155,12 +155,36 @@ final class DecoderTests: XCTestCase {
         }
         let d2 = KeywordDecoder(keywords: kws, frameSeconds: 0.02, options: o)
         d2.accept(weak, rows: seq.count)
-        XCTAssertEqual(d2.finish().first?.score ?? 0, 0.6, accuracy: 1e-5)
+        let weakHit = d2.finish().first
+        XCTAssertEqual(weakHit?.score ?? 0, 0.6, accuracy: 1e-5)
+        // Triage's evidence strength is measured from the threshold (0.3): 0.6 lies
+        // ln 2 / ln(1/0.3) of the way to 1 on a log scale → 0.55 + 0.45 × 0.5757.
+        XCTAssertEqual(weakHit?.confidence ?? 0, 0.55 + 0.45 * log(2) / log(1 / 0.3), accuracy: 1e-4)
+        XCTAssertEqual(h.first?.confidence ?? 0, 0.55 + 0.45 * log(3) / log(1 / 0.3), accuracy: 1e-4)
+        // The evidence strength triage uses is measured from the keyword's threshold (0.3): a
+        // score of 0.6 lies ln2/ln(1/0.3) of the way from threshold to 1 → 0.55 + 0.45 · 0.576.
         // With ratio scoring both are perfect matches.
         var ratio = KeywordDecoder.Options(); ratio.scoring = .ratio
         let d3 = KeywordDecoder(keywords: kws, frameSeconds: 0.02, options: ratio)
         d3.accept(weak, rows: seq.count)
         XCTAssertEqual(d3.finish().first?.score ?? 0, 1.0, accuracy: 1e-6)
+    }
+
+    func testEvidenceStrengthFromThreshold() {
+        XCTAssertEqual(KeywordHit.confidence(score: 0.08, threshold: 0.08), 0.55, accuracy: 1e-12)
+        XCTAssertEqual(KeywordHit.confidence(score: 1, threshold: 0.08), 1, accuracy: 1e-12)
+        XCTAssertEqual(KeywordHit.confidence(score: 0.04, threshold: 0.08), 0.55 * (1 - log(2) / log(12.5)), accuracy: 1e-12)
+        // Same score, stricter keyword: weaker evidence; monotonic in the score; bounded.
+        XCTAssertLessThan(KeywordHit.confidence(score: 0.3, threshold: 0.25), KeywordHit.confidence(score: 0.3, threshold: 0.05))
+        var last = -1.0
+        for s in stride(from: 0.001, through: 1.0, by: 0.01) {
+            let c = KeywordHit.confidence(score: s, threshold: 0.1)
+            XCTAssertGreaterThanOrEqual(c, last); XCTAssertGreaterThanOrEqual(c, 0); XCTAssertLessThanOrEqual(c, 1)
+            last = c
+        }
+        // A text hit has no confidence: its match score is its strength.
+        XCTAssertEqual(KeywordHit(keyword: "暖气", score: 0.9).evidenceStrength, 0.9)
+        XCTAssertEqual(KeywordHit(keyword: "暖气", score: 0.2, confidence: 0.7).evidenceStrength, 0.7)
     }
 
     func testToneMasksOfCompiledKeywords() throws {

@@ -158,6 +158,49 @@ final class HandoffRuleTests: XCTestCase {
         return m.match(text).first { $0.keyword == kw }!
     }
 
+    /// The toy model with a hand-off head that reads complaints as "no emergency now" and
+    /// (artificially) 流血 as a road accident, so veto and kind override have exact expectations.
+    func handoffEngine() -> TriageEngine {
+        var m = Shared.toyModel()
+        var h = m.heads["handoff"]!
+        h.weights["c:type:complain"] = [6, 0, 0, 0, 0]
+        h.weights["k:流血"] = [0, 0, 0, 0, 8]
+        m.heads["handoff"] = h
+        return TriageEngine(domain: Shared.domain, model: m, rules: Shared.rules, keywords: Shared.keywords, lexicon: Shared.lexicon)
+    }
+
+    func testCueWordInACallThatIsNoEmergencyIsFlaggedNotTransferred() throws {
+        var engine = handoffEngine()
+        // P(none) = e⁹ / (e⁹ + 4) > 0.9: the cue word 急救 is overruled, the draft flagged.
+        let text = "我要投诉，急救中心太慢了。"
+        let d = engine.draft(TriageInput(id: "t", transcript: text))
+        XCTAssertNil(d.handoff)
+        XCTAssertEqual(d.flags.filter { $0.hasPrefix("handoff") }, ["handoff_check"])
+        XCTAssertEqual(d.explain["handoff"]?.reasons, ["cue words 急救, but the call reads as no emergency now (model P(none)=1.00): check"])
+        XCTAssertEqual(d.explain["handoff"]?.evidence.count, 1)
+        // Switched off, the cue word transfers the call.
+        engine.options.handoffVeto = 1
+        XCTAssertEqual(engine.draft(TriageInput(id: "t", transcript: text)).handoff, "AMBULANCE")
+        // Without the complaint P(none) = e³ / (e³ + 4) ≈ 0.83 < 0.9: transferred.
+        engine.options.handoffVeto = 0.9
+        XCTAssertEqual(engine.draft(TriageInput(id: "t", transcript: "快打急救电话，有人倒在路上。")).handoff, "AMBULANCE")
+        // Audio hits have no context to read: never vetoed.
+        let audio = [KeywordHit(keyword: "投诉", start: 0.5, end: 1, score: 0.9), KeywordHit(keyword: "急救", start: 2, end: 2.5, score: 0.9)]
+        XCTAssertEqual(engine.draft(TriageInput(id: "a", hits: audio)).handoff, "AMBULANCE")
+    }
+
+    func testModelChoosesTheServiceWhenSureOfAnotherThanTheCue() throws {
+        var engine = handoffEngine()
+        // P(TRAFFIC) = e⁸ / (e⁸ + e³ + 3) = 0.99 ≥ 0.6.
+        let text = "他腿上一直流血，就在路边。"
+        let d = engine.draft(TriageInput(id: "t", transcript: text))
+        XCTAssertEqual(d.handoff, "TRAFFIC")
+        XCTAssertEqual(d.explain["handoff"]?.reasons, ["emergency: transfer to 122 now", "model prefers TRAFFIC (p=0.99) over the AMBULANCE cue",
+                                                        "also AMBULANCE cues: 流血"])
+        engine.options.handoffKindOverride = 1
+        XCTAssertEqual(engine.draft(TriageInput(id: "t", transcript: text)).handoff, "AMBULANCE")
+    }
+
     func testEmergencyNowIsNotSuppressed() {
         let t = "楼下着火了，好多烟"
         XCTAssertNil(Shared.rules.suppression(of: firstHit(t, "着火了"), in: Array(t)))
@@ -186,6 +229,17 @@ final class ClassifierTests: XCTestCase {
             d.append((["f\(c)": 1, "noise\(i % 7)": 0.5], c, 1))
         }
         return d
+    }
+
+    func testAudioHitsCountWithTheirEvidenceStrength() throws {
+        let lex = try Lexicon(directory: Fixtures.root.appendingPathComponent("Models/lexicon"))
+        let kw = try KeywordList.compile("暖气不热", lexicon: lex, topics: ["heating"], weight: 0.9)
+        let fx = FeatureExtractor(keywords: [kw])
+        let weight = kw.weight
+        let x = fx.keywordFeatures([KeywordHit(keyword: "暖气不热", start: 1, end: 2, score: 0.12, confidence: 0.8),
+                                    KeywordHit(keyword: "暖气不热", start: 5, end: 6, score: 0.2, confidence: 0.6)])
+        XCTAssertEqual(x["k:暖气不热"] ?? 0, 0.8, accuracy: 1e-12)
+        XCTAssertEqual(x["t:heating"] ?? 0, 0.8 * weight, accuracy: 1e-12)
     }
 
     func testLearnsSeparableDataDeterministically() {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces Models/triage/weights.tsv: synthetic calls from the phrase banks + the hand-written
 # labelled calls, fitted by `calltriage model fit-triage` (deterministic), then scored on the
-# held-out calls (never fitted on) and, when ../shared is present, on its 40 dev calls.
+# held-out calls (heldout_calls.jsonl and heldout2_calls.jsonl, never fitted on) and, when ../shared is present, on its 40 dev calls.
 #   bash tools/triage/fit.sh            # ~2 minutes on 2 cores
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,4 +14,5 @@ W="1"; for _ in "${HUMAN[@]}"; do W="$W,3"; done
     --l2 1e-5 --epochs 6 --seed 20261123 --version "${VERSION:-triage-$(date +%Y-%m-%d)}" \
     --out Models/triage/weights.tsv
 "$BIN" model evaluate-triage tools/triage/data/heldout_calls.jsonl
+"$BIN" model evaluate-triage tools/triage/data/heldout2_calls.jsonl
 if [ -f ../shared/data/dev_calls.jsonl ]; then "$BIN" model evaluate-triage ../shared/data/dev_calls.jsonl; fi
