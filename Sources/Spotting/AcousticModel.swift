@@ -17,10 +17,15 @@ public struct AcousticFeatureConfig: Codable, Equatable, Sendable {
     public var context = [-20, -15, -10, -6, -3, 0, 3, 6, 10, 15, 20]
     /// Score every n-th frame.
     public var subsample = 2
+    /// Pitch features (`PitchTracker`: NCCF and relative log F0) after the fbank bins of each
+    /// frame; nil (older models) = none.
+    public var pitch: Bool? = nil
 
     public init() {}
 
-    public var inputDim: Int { numBins * context.count }
+    /// Values per 10 ms frame: fbank bins, then pitch features if any.
+    public var frameDim: Int { numBins + (pitch == true ? PitchTracker.dims : 0) }
+    public var inputDim: Int { frameDim * context.count }
     public var frameSeconds: Double { frameShiftMs / 1000 }
 
     func fbankOptions() -> FbankOptions {
@@ -38,7 +43,7 @@ public struct AcousticFeatureConfig: Codable, Equatable, Sendable {
 ///
 /// File format (`.ctkws`, little-endian): magic `CTKWS\0\0\0`, UInt32 format version, UInt32 header
 /// length, a JSON header (units, feature configuration, layer sizes, provenance), then Float32
-/// arrays: feature mean and std (numBins each), then per layer weights (in × out, row-major) and biases.
+/// arrays: feature mean and std (`frameDim` each: fbank bins, then pitch features if any), then per layer weights (in × out, row-major) and biases.
 public struct AcousticModel: Sendable {
     public static let magic: [UInt8] = Array("CTKWS".utf8) + [0, 0, 0]
     /// Version 2 adds an optional tone head (`tones` in the header); version 1 files still load.
@@ -75,8 +80,8 @@ public struct AcousticModel: Sendable {
         let sizes = [feature.inputDim] + hidden + [heads.reduce(0, +)]
         header = Header(units: PhoneSet.units, tones: tones ? AcousticModel.toneClasses : nil, feature: feature,
                         layers: sizes, provenance: provenance)
-        mean = [Float](repeating: 0, count: feature.numBins)
-        std = [Float](repeating: 1, count: feature.numBins)
+        mean = [Float](repeating: 0, count: feature.frameDim)
+        std = [Float](repeating: 1, count: feature.frameDim)
         mlp = MLP(sizes: sizes, seed: seed, heads: heads)
     }
 
@@ -129,6 +134,9 @@ public struct AcousticModel: Sendable {
         if let t = header.tones, t != AcousticModel.toneClasses || version < 2 {
             throw ModelFileError(path: url.path, "model tone classes \(t) differ from this build's \(AcousticModel.toneClasses)")
         }
+        if header.feature.pitch == true && header.feature.sampleRate != 8000 {
+            throw ModelFileError(path: url.path, "pitch features are defined at 8000 Hz; the model says \(header.feature.sampleRate) Hz")
+        }
         let heads = [PhoneSet.units.count] + (header.tones.map { [$0.count] } ?? [])
         guard header.layers.first == header.feature.inputDim, header.layers.last == heads.reduce(0, +), header.layers.count >= 2 else {
             throw ModelFileError(path: url.path, "layer sizes \(header.layers) do not fit the feature configuration")
@@ -144,7 +152,7 @@ public struct AcousticModel: Sendable {
             off += n * 4
             return out
         }
-        let nb = header.feature.numBins
+        let nb = header.feature.frameDim
         mean = try take(nb); std = try take(nb)
         var ws: [[Float]] = [], bs: [[Float]] = []
         for l in 0..<(header.layers.count - 1) {
@@ -160,15 +168,18 @@ public struct AcousticModel: Sendable {
     }
 
     static func describe(_ f: AcousticFeatureConfig) -> String {
-        "\(f.kind) \(f.numBins) bins @ \(f.sampleRate) Hz, \(Int(f.lowFreq))–\(Int(f.highFreq)) Hz, context \(f.context), subsample \(f.subsample)"
+        "\(f.kind) \(f.numBins) bins\(f.pitch == true ? " + pitch" : "") @ \(f.sampleRate) Hz, \(Int(f.lowFreq))–\(Int(f.highFreq)) Hz, context \(f.context), subsample \(f.subsample)"
     }
 }
 
-/// Streaming front end of the acoustic model: fbank → causal running-mean normalisation →
-/// global mean/std → context stacking → subsampling. Feed analysis-rate samples in [-1, 1).
+/// Streaming front end of the acoustic model: fbank → causal running-mean normalisation (+ pitch
+/// features if the model has them) → global mean/std → context stacking → subsampling. Feed
+/// analysis-rate samples in [-1, 1).
 public final class ModelInputStream {
     public let config: AcousticFeatureConfig
     private let extractor: FeatureExtractor
+    private let pitch: PitchTracker?
+    private var fbankFrames = 0
     private let mean: [Float], std: [Float]
     private var running: [Double]
     private var seen = 0
@@ -180,6 +191,8 @@ public final class ModelInputStream {
     public init(config: AcousticFeatureConfig, mean: [Float], std: [Float]) {
         self.config = config
         extractor = FeatureExtractor(fbank: config.fbankOptions())
+        pitch = config.pitch == true ? PitchTracker(sampleRate: config.sampleRate, frameShiftMs: config.frameShiftMs,
+                                                    frameLengthMs: config.frameLengthMs, meanFrames: config.cmnFrames) : nil
         self.mean = mean; self.std = std
         running = [Double](repeating: 0, count: config.numBins)
         maxLeft = -(config.context.min() ?? 0)
@@ -188,24 +201,27 @@ public final class ModelInputStream {
 
     /// Raw normalised fbank (before global normalisation) of `samples`, for computing training statistics.
     public static func rawFrames(_ samples: [Float], config: AcousticFeatureConfig) -> [[Float]] {
-        let s = ModelInputStream(config: config, mean: [Float](repeating: 0, count: config.numBins),
-                                 std: [Float](repeating: 1, count: config.numBins))
-        return s.normalise(s.extractor.compute(samples.map { $0 * 32768 }))
+        let s = ModelInputStream(config: config, mean: [Float](repeating: 0, count: config.frameDim),
+                                 std: [Float](repeating: 1, count: config.frameDim))
+        let m = s.extractor.compute(samples.map { $0 * 32768 })
+        let p = config.pitch == true ? PitchTracker.compute(samples, frames: m.rows) : []
+        return s.normalise(m, pitch: p)
     }
 
-    private func normalise(_ m: FeatureMatrix) -> [[Float]] {
+    private func normalise(_ m: FeatureMatrix, pitch p: [[Float]]) -> [[Float]] {
         var out: [[Float]] = []
         out.reserveCapacity(m.rows)
-        let n = config.numBins
+        let n = config.numBins, dim = config.frameDim
         for r in 0..<m.rows {
             seen += 1
             let rate = 1.0 / Double(min(seen, config.cmnFrames))
-            var f = [Float](repeating: 0, count: n)
+            var f = [Float](repeating: 0, count: dim)
             for c in 0..<n {
                 let v = Double(m[r, c])
                 running[c] += (v - running[c]) * rate
                 f[c] = (Float(v - running[c]) - mean[c]) / std[c]
             }
+            if r < p.count { for (j, v) in p[r].enumerated() { f[n + j] = (v - mean[n + j]) / std[n + j] } }
             out.append(f)
         }
         return out
@@ -213,7 +229,11 @@ public final class ModelInputStream {
 
     /// Adds samples; returns stacked inputs (rows × inputDim) and the frame index of each row.
     public func accept(_ samples: [Float], final: Bool = false) -> (inputs: [Float], frameIndices: [Int]) {
-        frames.append(contentsOf: normalise(extractor.accept(samples.map { $0 * 32768 })))
+        let m = extractor.accept(samples.map { $0 * 32768 })
+        fbankFrames += m.rows
+        var p: [[Float]] = []
+        if let pitch { pitch.accept(samples); p = pitch.frames(upTo: fbankFrames) }
+        frames.append(contentsOf: normalise(m, pitch: p))
         return emit(final: final)
     }
 

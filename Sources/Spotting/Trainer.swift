@@ -5,7 +5,8 @@ import SignalKit
 /// One utterance with frame labels (unit index per 10 ms frame), ready for training.
 public struct LabelledUtterance: Sendable {
     public var id: String
-    /// Normalised fbank frames (running CMN applied; global normalisation comes later), frames × bins.
+    /// Normalised fbank frames (running CMN applied; global normalisation comes later) with pitch
+    /// features if the configuration has them, frames × `frameDim`.
     public var frames: [Float]
     public var labels: [Int32]
     /// Tone class per frame (index into `AcousticModel.toneClasses`; −1 = unknown, no tone loss).
@@ -149,7 +150,7 @@ public final class AcousticTrainer {
 
     /// Sets the global mean/std from the training frames.
     public func fitNormalisation(_ data: [LabelledUtterance]) {
-        let nb = config.numBins
+        let nb = config.frameDim
         var sum = [Double](repeating: 0, count: nb), sq = sum
         var n = 0.0
         for u in data {
@@ -164,7 +165,7 @@ public final class AcousticTrainer {
     /// Writes the stacked, normalised input of frame `t` of `u` into `dst`.
     @inline(__always)
     func stack(_ u: LabelledUtterance, _ t: Int, into dst: UnsafeMutablePointer<Float>) {
-        let nb = config.numBins
+        let nb = config.frameDim
         var o = 0
         for off in config.context {
             let tt = min(max(t + off, 0), u.count - 1)

@@ -41,6 +41,8 @@ struct ModelCommand: ParsableCommand {
         var tones = true
         @Option(help: "Input context: frame offsets stacked as the network input (10 ms frames), comma-separated; a new model only.")
         var context: String?
+        @Flag(help: "Add pitch features (NCCF and relative log F0 per frame) to the input; a new model only.")
+        var pitch = false
 
         func run() throws {
             let log = CLI.logger("train")
@@ -58,6 +60,10 @@ struct ModelCommand: ParsableCommand {
                 guard initModel == nil else { throw ValidationError("--context: a model continued with --init keeps its own context") }
                 config.context = offs
             }
+            if pitch {
+                guard initModel == nil else { throw ValidationError("--pitch: a model continued with --init keeps its own features") }
+                config.pitch = true
+            }
             if let i = initModel { config = try AcousticModel(contentsOf: URL(fileURLWithPath: i)).feature }
             var warnings = 0
             let t0 = Date()
@@ -73,7 +79,7 @@ struct ModelCommand: ParsableCommand {
             log.info("loaded \(data.count) utterances (\(String(format: "%.2f", Double(frames) / 360000)) h), dev \(devData.count), \(warnings) skipped, \(String(format: "%.0f", Date().timeIntervalSince(t0))) s")
             guard !data.isEmpty else { CLI.writeStderr("error: no usable training utterances\n"); throw ExitCode(1) }
             let provenance = ["corpus": corpus, "utterances": "\(data.count)", "hours": String(format: "%.2f", Double(frames) / 360000),
-                              "epochs": "\(epochs)", "seed": "\(seed)", "hidden": hidden, "tones": "\(tones)", "context": config.context.map(String.init).joined(separator: ","), "tool": "calltriage model train \(CallTriage.version)"]
+                              "epochs": "\(epochs)", "seed": "\(seed)", "hidden": hidden, "tones": "\(tones)", "context": config.context.map(String.init).joined(separator: ","), "pitch": "\(config.pitch == true)", "tool": "calltriage model train \(CallTriage.version)"]
             let trainer: AcousticTrainer
             if let i = initModel {
                 trainer = AcousticTrainer(starting: try AcousticModel(contentsOf: URL(fileURLWithPath: i)), options: opts)

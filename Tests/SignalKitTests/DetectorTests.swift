@@ -205,3 +205,53 @@ final class MatrixToolTests: XCTestCase {
         XCTAssertEqual(d[0, 1], 0.5, accuracy: 1e-6)
     }
 }
+
+final class PitchTests: XCTestCase {
+    /// A voice with its fundamental cut away (harmonics 2–15 only, as through a telephone band).
+    func harmonics(f0: Double, seconds: Double, phase: Double = 0) -> [Float] {
+        let n = Int(seconds * 8000)
+        return (0..<n).map { i in
+            var v = 0.0
+            for h in 2...15 where Double(h) * f0 < 3400 { v += sin(2 * .pi * f0 * Double(h) * Double(i) / 8000 + phase * Double(h)) / Double(h) }
+            return Float(v * 0.2)
+        }
+    }
+
+    func testPitchOfAMissingFundamentalAndItsChange() {
+        let x = harmonics(f0: 200, seconds: 1.0) + harmonics(f0: 250, seconds: 0.3)
+        let frames = (x.count - 200) / 80 + 1
+        let p = PitchTracker.compute(x, frames: frames)
+        XCTAssertEqual(p.count, frames)
+        XCTAssertTrue(p.allSatisfy { $0.count == PitchTracker.dims })
+        // Voiced throughout (NCCF near 1) once the window is inside the signal.
+        XCTAssertGreaterThan(p[10..<95].map { $0[0] }.min()!, 0.8)
+        XCTAssertGreaterThan(p[106...].map { $0[0] }.min()!, 0.8)
+        // During the 200 Hz part the running mean has settled on it: relative log F0 ≈ 0.
+        XCTAssertEqual(p[95][1], 0, accuracy: 0.02)
+        // 80 ms into the 250 Hz part: log(250/200) = 0.223 above the mean (which has barely moved).
+        XCTAssertEqual(p[108][1], Float(log(250.0 / 200.0)), accuracy: 0.05)
+        // Streaming in odd-sized blocks gives the same frames as the whole signal.
+        let t = PitchTracker()
+        var streamed: [[Float]] = []
+        var pos = 0, made = 0
+        for size in [333, 1001, 77, 4096, 5000] where pos < x.count {
+            let end = min(x.count, pos + size)
+            t.accept(Array(x[pos..<end])); pos = end
+            let complete = pos >= 200 ? (pos - 200) / 80 + 1 : 0
+            streamed += t.frames(upTo: complete); made = complete
+        }
+        XCTAssertEqual(made, frames)
+        XCTAssertEqual(streamed, p)
+    }
+
+    func testNoiseIsUnvoiced() {
+        var seed: UInt64 = 7
+        let x: [Float] = (0..<8000).map { _ in
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int64(bitPattern: seed >> 11) % 2000) / 10000
+        }
+        let p = PitchTracker.compute(x, frames: (x.count - 200) / 80 + 1)
+        let mean = p.map { $0[0] }.reduce(0, +) / Float(p.count)
+        XCTAssertLessThan(mean, 0.5)
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import SignalKit
 import Spotting
 import TestSupport
 import XCTest
@@ -354,6 +355,48 @@ final class ModelFileTests: XCTestCase {
         try m.write(to: url)
         var other = AcousticFeatureConfig(); other.sampleRate = 16000
         XCTAssertThrowsError(try AcousticModel(contentsOf: url, expecting: other)) { XCTAssertTrue("\($0)".contains("16000")) }
+    }
+
+    func testPitchModelRoundTripAndFrontEnd() throws {
+        var f = AcousticFeatureConfig(); f.pitch = true
+        XCTAssertEqual(f.frameDim, f.numBins + PitchTracker.dims)
+        XCTAssertEqual(f.inputDim, f.frameDim * f.context.count)
+        let m = AcousticModel(feature: f, hidden: [16], seed: 3)
+        XCTAssertEqual(m.mean.count, f.frameDim)
+        let url = tmp()
+        defer { try? FileManager.default.removeItem(at: url) }
+        try m.write(to: url)
+        let back = try AcousticModel(contentsOf: url)
+        XCTAssertEqual(back.feature.pitch, true)
+        XCTAssertEqual(back.mlp, m.mlp)
+        // A model without the key (older files) has no pitch features.
+        let plain = try JSONDecoder().decode(AcousticFeatureConfig.self, from: JSONEncoder().encode(AcousticFeatureConfig()))
+        XCTAssertNil(plain.pitch)
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(AcousticFeatureConfig()), as: UTF8.self).contains("pitch"))
+        // Pitch features are defined at 8 kHz only.
+        var bad = m; bad.header.feature.sampleRate = 16000
+        try bad.write(to: url)
+        XCTAssertThrowsError(try AcousticModel(contentsOf: url)) { XCTAssertTrue("\($0)".contains("8000 Hz")) }
+        // The streaming front end and the whole-signal front end agree, pitch included.
+        let x: [Float] = (0..<12000).map { (i: Int) -> Float in
+            let t = Double(i)
+            return Float(0.3 * sin(t * 0.07) + 0.1 * sin(t * 0.31))
+        }
+        let whole = ModelInputStream.rawFrames(x, config: f)
+        XCTAssertEqual(whole.first?.count, f.frameDim)
+        let s = ModelInputStream(config: f, mean: [Float](repeating: 0, count: f.frameDim), std: [Float](repeating: 1, count: f.frameDim))
+        var rows = 0
+        let dim = f.frameDim, centre = f.context.firstIndex(of: 0)!
+        func check(_ out: (inputs: [Float], frameIndices: [Int])) {
+            for (r, t) in out.frameIndices.enumerated() {
+                let row = Array(out.inputs[(r * f.inputDim + centre * dim)..<(r * f.inputDim + (centre + 1) * dim)])
+                XCTAssertEqual(row, whole[t], "frame \(t)")
+            }
+            rows += out.frameIndices.count
+        }
+        for chunk in stride(from: 0, to: x.count, by: 1234) { check(s.accept(Array(x[chunk..<min(x.count, chunk + 1234)]))) }
+        check(s.finish())
+        XCTAssertEqual(rows, (whole.count + f.subsample - 1) / f.subsample)
     }
 
     func testTrainingIsDeterministicAndLearns() {
