@@ -97,6 +97,14 @@ public final class KeywordDecoder {
     public let keywords: [Keyword]
     public var options: Options
     private var chains: [Chain] = []
+    // The chains' states flattened (unit, allowed tones, min/max frames), and per chain the number
+    // of states on a live path: a chain with none is skipped unless its first phone may start one.
+    private var stUnit: [Int32] = []
+    private var stTone: [UInt8] = []
+    private var stMin: [Int32] = []
+    private var stMax: [Int32] = []
+    private var chainLive: [Int32] = []
+    private var usedToneMasks: [Int] = []   // the allowed-tone masks some state uses (the tone term is needed for those only)
     // Flat per-state arrays over all chains (no per-frame allocation).
     private var score: [Float] = []
     private var length: [Int32] = []
@@ -146,6 +154,12 @@ public final class KeywordDecoder {
                 total += units.count
             }
         }
+        stUnit = chains.flatMap { $0.units.map(Int32.init) }
+        stTone = chains.flatMap { $0.tones }
+        stMin = chains.flatMap { $0.minFrames }
+        stMax = chains.flatMap { $0.maxFrames }
+        chainLive = [Int32](repeating: 0, count: chains.count)
+        usedToneMasks = Set(stTone).filter { $0 != 0 }.map(Int.init).sorted()
         score = [Float](repeating: -.infinity, count: total)
         length = [Int32](repeating: 0, count: total)
         startFrame = [Int32](repeating: 0, count: total)
@@ -162,7 +176,7 @@ public final class KeywordDecoder {
         var toneTerm = [Float](repeating: 0, count: 64)   // per allowed-tone mask, this frame
         let toneWeight = options.toneWeight
         let stateFloor = options.stateFloor
-        let chains = self.chains
+        let chainOffset = chains.map(\.offset), chainCount = chains.map { $0.units.count }, chainKeyword = chains.map(\.keywordIndex)
         let nk = keywords.count
         let posteriorScoring = options.scoring == .posterior
         for r in 0..<rows {
@@ -176,6 +190,12 @@ public final class KeywordDecoder {
             doneMeans.withUnsafeMutableBufferPointer { doneMeans in
             completed.withUnsafeMutableBufferPointer { completed in
             completedStart.withUnsafeMutableBufferPointer { completedStart in
+            chainLive.withUnsafeMutableBufferPointer { chainLive in
+            stUnit.withUnsafeBufferPointer { units in
+            stTone.withUnsafeBufferPointer { tones in
+            stMin.withUnsafeBufferPointer { minFrames in
+            stMax.withUnsafeBufferPointer { maxStay in
+            logFloor.withUnsafeBufferPointer { logFloor in
                 let row = lpAll.baseAddress! + r * u
                 var best = -Float.infinity
                 for j in 0..<nPhones { best = max(best, row[j]) }
@@ -184,71 +204,71 @@ public final class KeywordDecoder {
                     var tb = -Float.infinity
                     for j in 0..<AcousticModel.toneClasses.count { tb = max(tb, row[to + j]) }
                     if posteriorScoring { tb = 0 }
-                    for m in 1..<64 {
+                    for m in usedToneMasks {
                         var v = -Float.infinity
                         for t in 1...5 where m & (1 << t) != 0 { v = max(v, row[to + t]) }
                         toneTerm[m] = v > -.infinity ? toneWeight * (v - tb) : 0
                     }
                 }
                 for k in 0..<nk { completed[k] = -.infinity }
-                for ch in chains {
-                    let o = ch.offset
-                    let n = ch.units.count
-                    let tones = ch.tones
-                    ch.units.withUnsafeBufferPointer { units in
-                    ch.minFrames.withUnsafeBufferPointer { minFrames in
-                    ch.maxFrames.withUnsafeBufferPointer { maxStay in
-                        // Last state first, so each update reads the previous frame's values.
-                        // A path's score is the mean over its states of each state's mean frame
-                        // score, so every phone of the keyword counts equally, however short.
-                        let nS = Float(n)
-                        let floorMean = logFloor[ch.keywordIndex]
-                        var s = n - 1
-                        while s >= 0 {
-                            let i = o + s
-                            // Dead and nothing to enter from: stays dead.
-                            if s > 0 && length[i] == 0 && length[i - 1] == 0 { s -= 1; continue }
-                            let e = row[units[s]] - best + toneTerm[Int(tones[s])]
-                            let alive = length[i] > 0 && length[i] + 1 <= maxFrames && inState[i] < maxStay[s]
-                            let stayPartial = alive ? (doneMeans[i] + (segSum[i] + e) / Float(inState[i] + 1)) / Float(s + 1) : -.infinity
-                            var enterPartial = -Float.infinity
-                            var enterDone: Float = 0
-                            if s == 0 {
-                                if e >= stateFloor { enterPartial = e }
-                            } else if inState[i - 1] >= minFrames[s - 1] && length[i - 1] > 0 {
-                                let prevMean = segSum[i - 1] / Float(inState[i - 1])
-                                enterDone = doneMeans[i - 1] + prevMean
-                                if prevMean >= stateFloor { enterPartial = (enterDone + e) / Float(s + 1) }
-                            }
-                            // Exact pruning: later states score ≤ 0, so a path whose completed
-                            // states already average below the keyword's threshold can never pass.
-                            if s > 0 && enterDone / nS < floorMean { enterPartial = -.infinity }
-                            if alive && stayPartial >= enterPartial && doneMeans[i] / nS >= floorMean {
-                                segSum[i] += e; inState[i] += 1; length[i] += 1
-                                score[i] = stayPartial
-                            } else if enterPartial > -.infinity {
-                                let from = s == 0 ? t : startFrame[i - 1]
-                                let len: Int32 = s == 0 ? 1 : length[i - 1] + 1
-                                segSum[i] = e; inState[i] = 1; doneMeans[i] = enterDone
-                                length[i] = len; startFrame[i] = from; score[i] = enterPartial
-                            } else {
-                                length[i] = 0; inState[i] = 0; score[i] = -.infinity
-                            }
-                            s -= 1
+                for c in 0..<chainOffset.count {
+                    let o = chainOffset[c]
+                    // No live path and the first phone too unlikely to start one: nothing to do.
+                    if chainLive[c] == 0 && row[Int(units[o])] - best + toneTerm[Int(tones[o])] < stateFloor { continue }
+                    let n = chainCount[c]
+                    let kIndex = chainKeyword[c]
+                    // Last state first, so each update reads the previous frame's values.
+                    // A path's score is the mean over its states of each state's mean frame
+                    // score, so every phone of the keyword counts equally, however short.
+                    let nS = Float(n)
+                    let floorMean = logFloor[kIndex]
+                    var live: Int32 = 0
+                    var s = n - 1
+                    while s >= 0 {
+                        let i = o + s
+                        // Dead and nothing to enter from: stays dead.
+                        if s > 0 && length[i] == 0 && length[i - 1] == 0 { s -= 1; continue }
+                        let e = row[Int(units[i])] - best + toneTerm[Int(tones[i])]
+                        let alive = length[i] > 0 && length[i] + 1 <= maxFrames && inState[i] < maxStay[i]
+                        let stayPartial = alive ? (doneMeans[i] + (segSum[i] + e) / Float(inState[i] + 1)) / Float(s + 1) : -.infinity
+                        var enterPartial = -Float.infinity
+                        var enterDone: Float = 0
+                        if s == 0 {
+                            if e >= stateFloor { enterPartial = e }
+                        } else if inState[i - 1] >= minFrames[i - 1] && length[i - 1] > 0 {
+                            let prevMean = segSum[i - 1] / Float(inState[i - 1])
+                            enterDone = doneMeans[i - 1] + prevMean
+                            if prevMean >= stateFloor { enterPartial = (enterDone + e) / Float(s + 1) }
                         }
-                        let last = o + n - 1
-                        if inState[last] >= minFrames[n - 1] && length[last] > 0 {
-                            let mean = score[last]
-                            if mean > completed[ch.keywordIndex] {
-                                completed[ch.keywordIndex] = mean
-                                completedStart[ch.keywordIndex] = startFrame[last]
-                            }
+                        // Exact pruning: later states score ≤ 0, so a path whose completed
+                        // states already average below the keyword's threshold can never pass.
+                        if s > 0 && enterDone / nS < floorMean { enterPartial = -.infinity }
+                        if alive && stayPartial >= enterPartial && doneMeans[i] / nS >= floorMean {
+                            segSum[i] += e; inState[i] += 1; length[i] += 1
+                            score[i] = stayPartial
+                            live += 1
+                        } else if enterPartial > -.infinity {
+                            let from = s == 0 ? t : startFrame[i - 1]
+                            let len: Int32 = s == 0 ? 1 : length[i - 1] + 1
+                            segSum[i] = e; inState[i] = 1; doneMeans[i] = enterDone
+                            length[i] = len; startFrame[i] = from; score[i] = enterPartial
+                            live += 1
+                        } else {
+                            length[i] = 0; inState[i] = 0; score[i] = -.infinity
                         }
+                        s -= 1
                     }
-                    }
+                    chainLive[c] = live
+                    let last = o + n - 1
+                    if inState[last] >= minFrames[last] && length[last] > 0 {
+                        let mean = score[last]
+                        if mean > completed[kIndex] {
+                            completed[kIndex] = mean
+                            completedStart[kIndex] = startFrame[last]
+                        }
                     }
                 }
-            }}}}}}}}}
+            }}}}}}}}}}}}}}}
             for k in 0..<nk where completed[k] > -.infinity || pendingBest[k] != nil {
                 let conf = completed[k] > -.infinity ? Double(expf(completed[k])) : 0
                 track(k, conf: conf, start: completedStart[k], t: t)
