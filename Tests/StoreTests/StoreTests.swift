@@ -83,6 +83,12 @@ final class StoreTests: XCTestCase {
         d.flags = ["ambiguous"]
         try s.store(recording: .init(sha256: "n", path: "n", kind: "text"), quality: [], draft: d, runId: nil)
         XCTAssertEqual(try s.pool.read { try Int.fetchOne($0, sql: "SELECT priority FROM drafts WHERE call_id = 'new'") }, 2)
+        // A hand-off cue the classifier overruled is reviewed with the hand-offs, first.
+        var check = draft("check")
+        check.flags = ["low_confidence", "handoff_check"]
+        XCTAssertEqual(Store.priority(of: check), 0)
+        check.flags = ["low_confidence"]
+        XCTAssertEqual(Store.priority(of: check), 1)
     }
 
     func testShardsPartitionFingerprints() {
