@@ -3,8 +3,8 @@ import Foundation
 /// Per-keyword thresholds for a target false-alarm rate of the whole list, from the scores the
 /// keywords reach on negative audio (speech that contains none of them).
 ///
-/// The list's budget of `targetPerHour` false alarms is shared equally: each of K keywords may
-/// make `targetPerHour / K` per hour. With an hour or two of negative audio that is far less than
+/// The list's budget of `targetPerHour` false alarms is shared equally, or by `shares`: each of K
+/// keywords may make `targetPerHour / K` per hour. With an hour or two of negative audio that is far less than
 /// one observed false alarm per keyword, so the threshold cannot be read off the data (the old
 /// rule "just above the highest negative score" allows about one per keyword per calibration
 /// length, hundreds per hour for the list). The tail is extrapolated instead:
@@ -28,15 +28,22 @@ public enum ThresholdCalibrator {
 
     /// `scores`: each keyword's hit scores (≥ floor) on `hours` of negative audio; every keyword
     /// in `keywords` gets a threshold.
+    /// `shares`: a keyword's relative share of the budget (default 1): keyword k may make
+    /// `targetPerHour · share_k / Σ shares` false alarms per hour. Hand-off cues, whose false
+    /// alarms cost an emergency transfer, can take a smaller share than topic words, whose false
+    /// alarms the triage model outvotes.
     public static func calibrate(keywords: [String], scores: [String: [Double]], hours: Double,
-                                 targetPerHour: Double, floor: Double, priorHits: Double = 0.5) -> Result {
+                                 targetPerHour: Double, floor: Double, priorHits: Double = 0.5,
+                                 shares: [String: Double] = [:]) -> Result {
         precondition(floor > 0 && floor < 1 && hours > 0 && targetPerHour > 0)
         let z0 = -log(floor)
         let zs = keywords.flatMap { (scores[$0] ?? []).filter { $0 >= floor }.map { max(0, -log(min($0, 1))) } }
         let gamma = fitGamma(zs, z0: z0)
-        let budget = targetPerHour / Double(max(keywords.count, 1))      // per keyword, per hour
+        let totalShare = keywords.reduce(0.0) { $0 + max(0, shares[$1] ?? 1) }
         var out: [String: Double] = [:]
         for k in keywords {
+            // Per keyword, per hour (a zero share: nothing allowed beyond what the floor rule gives).
+            let budget = max(1e-12, targetPerHour * max(0, shares[k] ?? 1) / max(totalShare, 1e-12))
             let s = (scores[k] ?? []).filter { $0 >= floor }
             let n = max(Double(s.count), priorHits)
             let rateAll = n / hours                                         // rate above the floor

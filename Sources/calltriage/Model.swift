@@ -100,7 +100,9 @@ struct ModelCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set per-keyword thresholds on negative audio (speech without the keywords).",
             discussion: """
-            The list's budget of --target-fa false alarms per hour is shared equally by its keywords. \
+            The list's budget of --target-fa false alarms per hour is shared equally by its keywords, \
+            or in the proportions --share gives by keyword category (handoff=0.3: a hand-off cue may \
+            make 0.3 times the false alarms of a topic word). \
             Each keyword's threshold is extrapolated from the tail of its scores on the negative audio \
             (a tail shape shared by all keywords, fitted by maximum likelihood; see \
             Sources/Spotting/Calibration.swift), never below --floor and always above every score the \
@@ -117,9 +119,22 @@ struct ModelCommand: ParsableCommand {
         @Option(help: "Lowest threshold allowed (and where the tail fit starts).") var floor: Double = 0.35
         @Option(help: "Frame score: ratio or posterior (as the decoder uses).") var scoring: String = KeywordDecoder.Options().scoring.rawValue
         @Option(help: "Output table.") var out: String = "Models/acoustic/thresholds.tsv"
+        @Option(help: ArgumentHelp("Relative share of the false-alarm budget for keywords whose category starts with PREFIX (default 1 each; repeatable), e.g. handoff=0.3.", valueName: "PREFIX=SHARE"))
+        var share: [String] = []
+
+        func shares() throws -> [(prefix: String, share: Double)] {
+            try share.map { spec in
+                let p = spec.split(separator: "=", maxSplits: 1).map(String.init)
+                guard p.count == 2, !p[0].isEmpty, let v = Double(p[1]), v >= 0 else {
+                    throw ValidationError("--share: expected CATEGORY-PREFIX=SHARE with SHARE ≥ 0, got '\(spec)'")
+                }
+                return (p[0], v)
+            }
+        }
 
         func run() throws {
             guard targetFa > 0 else { throw ValidationError("--target-fa must be positive") }
+            let prefixShares = try shares()
             guard floor > 0 && floor < 1 else { throw ValidationError("--floor must be in (0, 1)") }
             guard let sc = KeywordDecoder.Scoring(rawValue: scoring) else { throw ValidationError("--scoring: ratio or posterior") }
             let lex = try SpotSetup.lexicon()
@@ -154,10 +169,15 @@ struct ModelCommand: ParsableCommand {
             }
             guard seconds > 0 else { CLI.writeStderr("error: no negative audio could be read\n"); throw ExitCode(1) }
             let hours = seconds / 3600
+            var keywordShares: [String: Double] = [:]
+            for k in kws {
+                if let m = prefixShares.last(where: { k.category.hasPrefix($0.prefix) }) { keywordShares[k.text] = m.share }
+            }
             let r = ThresholdCalibrator.calibrate(keywords: kws.map(\.text), scores: scores, hours: hours,
-                                                  targetPerHour: targetFa, floor: floor)
+                                                  targetPerHour: targetFa, floor: floor, shares: keywordShares)
+            let shareNote = share.map { " --share \($0)" }.joined()
             try ThresholdTable.write(r.thresholds, notes: [
-                "made by: calltriage model calibrate --target-fa \(targetFa) --floor \(floor) --scoring \(sc.rawValue) (\(files.count - failed) files, \(String(format: "%.2f", hours)) h of negative audio)",
+                "made by: calltriage model calibrate --target-fa \(targetFa)\(shareNote) --floor \(floor) --scoring \(sc.rawValue) (\(files.count - failed) files, \(String(format: "%.2f", hours)) h of negative audio)",
                 "false alarms at the floor: \(r.negativeHits) (\(String(format: "%.1f", Double(r.negativeHits) / hours)) per hour); tail shape gamma \(String(format: "%.3f", r.gamma))",
             ], to: URL(fileURLWithPath: out))
             CLI.writeStderr("calibrated \(kws.count) keywords on \(String(format: "%.2f", hours)) h (\(r.negativeHits) hits above the floor, gamma \(String(format: "%.2f", r.gamma))) for \(targetFa) false alarms/h → \(out)\n")

@@ -37,6 +37,22 @@ final class CalibrationTests: XCTestCase {
         XCTAssertEqual(p.thresholds["a"]!, 1.0)
     }
 
+    func testSharesSplitTheBudget() {
+        // Flat tail (γ = 0), 10 hits each in 1 h, list budget 2/h. Shares 1 : 3 → budgets 0.5 and
+        // 1.5 per hour → d = 0.05 and 0.15 (P(z ≤ d) = d).
+        let zs = [0.1, 0.3, 0.5, 0.7, 0.9, 0.1, 0.3, 0.5, 0.7, 0.9].map { exp(-$0) }
+        let r = ThresholdCalibrator.calibrate(keywords: ["cue", "word"], scores: ["cue": zs, "word": zs], hours: 1,
+                                              targetPerHour: 2, floor: floor, shares: ["cue": 1, "word": 3])
+        XCTAssertEqual(r.thresholds["cue"]!, exp(-0.05), accuracy: 1e-6)
+        XCTAssertEqual(r.thresholds["word"]!, exp(-0.15), accuracy: 1e-6)
+        // Equal shares are the default split.
+        let e = ThresholdCalibrator.calibrate(keywords: ["cue", "word"], scores: ["cue": zs, "word": zs], hours: 1,
+                                              targetPerHour: 2, floor: floor)
+        XCTAssertEqual(e.thresholds["cue"]!, exp(-0.1), accuracy: 1e-6)
+        XCTAssertEqual(e.thresholds, ThresholdCalibrator.calibrate(keywords: ["cue", "word"], scores: ["cue": zs, "word": zs], hours: 1,
+                                                                   targetPerHour: 2, floor: floor, shares: ["cue": 2, "word": 2]).thresholds)
+    }
+
     func testMoreNegativeHitsOrATighterBudgetRaiseTheThreshold() {
         let few = (0..<4).map { exp(-0.2 - 0.2 * Double($0)) }
         let many = few + few + few
