@@ -39,6 +39,9 @@ public struct TriageEngine: Sendable {
         /// On a transcript, cue words do not raise a hand-off when the model gives "none" at
         /// least this probability; the draft is flagged `handoff_check` instead (1 = never veto).
         public var handoffVeto = 0.9
+        /// The same veto for audio-only input: there the classifier sees only the keywords heard
+        /// (a cue such as 撞倒 spotted in a heating complaint), 1 = never.
+        public var handoffVetoAudio = 0.9
         /// On a transcript, the model's emergency kind replaces the cue word's when the model
         /// gives it at least this probability (1 = cue words always decide the kind).
         public var handoffKindOverride = 0.6
@@ -166,12 +169,13 @@ public struct TriageEngine: Sendable {
             }
             candidates[kind, default: []].append(i)
         }
-        // A cue word in a transcript that otherwise reads as no emergency now (a complaint about
-        // yesterday's ambulance, a suggestion about AEDs, a smoke alarm that keeps going off) is
-        // not transferred, but it is never dropped silently: the draft is flagged for a person.
-        if !candidates.isEmpty, input.transcript != nil, let head = model.heads["handoff"] {
+        // A cue word in a call that otherwise reads as no emergency now (a complaint about
+        // yesterday's ambulance, a suggestion about AEDs, a smoke alarm that keeps going off; on
+        // audio, a cue heard among heating words) is not transferred, but it is never dropped
+        // silently: the draft is flagged for a person.
+        if !candidates.isEmpty, let head = model.heads["handoff"] {
             let pNone = head.probabilities(x)[head.labels.firstIndex(of: "none") ?? 0]
-            if pNone >= options.handoffVeto {
+            if pNone >= (input.transcript != nil ? options.handoffVeto : options.handoffVetoAudio) {
                 var cues: [String] = []
                 for k in candidates.keys.sorted() { for i in candidates[k]! where !cues.contains(hits[i].keyword) { cues.append(hits[i].keyword) } }
                 handoffReasons.append(String(format: "cue words %@, but the call reads as no emergency now (model P(none)=%.2f): check", cues.joined(separator: ", "), pNone))

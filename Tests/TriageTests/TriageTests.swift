@@ -184,9 +184,16 @@ final class HandoffRuleTests: XCTestCase {
         // Without the complaint P(none) = e³ / (e³ + 4) ≈ 0.83 < 0.9: transferred.
         engine.options.handoffVeto = 0.9
         XCTAssertEqual(engine.draft(TriageInput(id: "t", transcript: "快打急救电话，有人倒在路上。")).handoff, "AMBULANCE")
-        // Audio hits have no context to read: never vetoed.
+        // Audio: the classifier sees only the keywords heard, with their own veto threshold.
         let audio = [KeywordHit(keyword: "投诉", start: 0.5, end: 1, score: 0.9), KeywordHit(keyword: "急救", start: 2, end: 2.5, score: 0.9)]
+        let a = engine.draft(TriageInput(id: "a", hits: audio))
+        XCTAssertNil(a.handoff)
+        XCTAssertTrue(a.flags.contains("handoff_check"))
+        engine.options.handoffVetoAudio = 1
         XCTAssertEqual(engine.draft(TriageInput(id: "a", hits: audio)).handoff, "AMBULANCE")
+        engine.options.handoffVeto = 1
+        engine.options.handoffVetoAudio = 0.9
+        XCTAssertEqual(engine.draft(TriageInput(id: "t", transcript: text)).handoff, "AMBULANCE")   // text uses its own
     }
 
     func testModelChoosesTheServiceWhenSureOfAnotherThanTheCue() throws {
