@@ -124,4 +124,23 @@ final class SpotCLITests: XCTestCase {
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("not a number"), bad.stderr)
     }
+
+    func testSpotWithAnotherThresholdTable() throws {
+        let wav = try XCTUnwrap(Fixtures.entry("speech_heating.wav")?.path)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("th-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let shipped = try CLIRunner.run(["spot", "--no-text", wav])
+        XCTAssertEqual(shipped.status, 0, shipped.stderr)
+        XCTAssertTrue(shipped.stdout.contains("\"keyword\": \"暖气不热\""), shipped.stdout)
+        // A table that puts 暖气不热 at 1.0 silences it, and only it.
+        let table = dir.appendingPathComponent("t.tsv")
+        try "# calltriage-thresholds v1\nkeyword\tthreshold\n暖气不热\t1.0\n".write(to: table, atomically: true, encoding: .utf8)
+        let strict = try CLIRunner.run(["spot", "--no-text", "--thresholds", table.path, wav])
+        XCTAssertEqual(strict.status, 0, strict.stderr)
+        XCTAssertFalse(strict.stdout.contains("暖气不热"), strict.stdout)
+        let missing = try CLIRunner.run(["spot", "--thresholds", dir.appendingPathComponent("none.tsv").path, wav])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.contains("none.tsv"), missing.stderr)
+    }
 }
