@@ -85,20 +85,15 @@ public final class KeywordDecoder {
         case ratio, posterior
     }
 
-    struct Chain {
-        let keywordIndex: Int
-        let units: [Int]           // unit index per state
-        let tones: [UInt8]         // allowed-tone mask per state (0 = any)
-        let minFrames: [Int32]
-        let maxFrames: [Int32]
-        let offset: Int            // first state's index in the flat state arrays
-    }
-
     public let keywords: [Keyword]
     public var options: Options
-    private var chains: [Chain] = []
-    // The chains' states flattened (unit, allowed tones, min/max frames), and per chain the number
-    // of states on a live path: a chain with none is skipped unless its first phone may start one.
+    // One chain of phone states per pronunciation of a keyword. Per chain: the keyword, the first
+    // state's index in the flat state arrays, the number of states, and the number of states on a
+    // live path (a chain with none is skipped unless its first phone may start one).
+    private var chainKeyword: [Int] = []
+    private var chainOffset: [Int] = []
+    private var chainCount: [Int] = []
+    // The chains' states flattened: unit, allowed-tone mask (0 = any), min/max frames.
     private var stUnit: [Int32] = []
     private var stTone: [UInt8] = []
     private var stMin: [Int32] = []
@@ -149,16 +144,15 @@ public final class KeywordDecoder {
                     : [UInt8](repeating: 0, count: p.count)
                 let mins = p.map { Int32(PhoneSet.initials.contains($0) ? options.minFramesInitial : options.minFramesFinal) }
                 let maxs = p.map { Int32(PhoneSet.initials.contains($0) ? options.maxFramesInitial : options.maxFramesFinal) }
-                chains.append(Chain(keywordIndex: k, units: units, tones: toneOffset == nil ? [UInt8](repeating: 0, count: p.count) : tones,
-                                    minFrames: mins, maxFrames: maxs, offset: total))
+                chainKeyword.append(k); chainOffset.append(total); chainCount.append(units.count)
+                stUnit += units.map(Int32.init)
+                stTone += toneOffset == nil ? [UInt8](repeating: 0, count: p.count) : tones
+                stMin += mins
+                stMax += maxs
                 total += units.count
             }
         }
-        stUnit = chains.flatMap { $0.units.map(Int32.init) }
-        stTone = chains.flatMap { $0.tones }
-        stMin = chains.flatMap { $0.minFrames }
-        stMax = chains.flatMap { $0.maxFrames }
-        chainLive = [Int32](repeating: 0, count: chains.count)
+        chainLive = [Int32](repeating: 0, count: chainOffset.count)
         usedToneMasks = Set(stTone).filter { $0 != 0 }.map(Int.init).sorted()
         score = [Float](repeating: -.infinity, count: total)
         length = [Int32](repeating: 0, count: total)
@@ -176,7 +170,7 @@ public final class KeywordDecoder {
         var toneTerm = [Float](repeating: 0, count: 64)   // per allowed-tone mask, this frame
         let toneWeight = options.toneWeight
         let stateFloor = options.stateFloor
-        let chainOffset = chains.map(\.offset), chainCount = chains.map { $0.units.count }, chainKeyword = chains.map(\.keywordIndex)
+        let chainOffset = self.chainOffset, chainCount = self.chainCount, chainKeyword = self.chainKeyword
         let nk = keywords.count
         let posteriorScoring = options.scoring == .posterior
         for r in 0..<rows {

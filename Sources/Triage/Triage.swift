@@ -169,29 +169,36 @@ public struct TriageEngine: Sendable {
             }
             candidates[kind, default: []].append(i)
         }
+        // The hand-off classifier's view, worked out once: it may overrule cue words, choose the
+        // service, or raise a hand-off on its own.
+        let handoffHead = model.heads["handoff"]
+        let handoffRanked = handoffHead.map { $0.ranked(x) } ?? []
+        let pNone = handoffRanked.first { $0.label == "none" }?.p ?? 0
+        let topEmergency = handoffRanked.first { $0.label != "none" }
         // A cue word in a call that otherwise reads as no emergency now (a complaint about
         // yesterday's ambulance, a suggestion about AEDs, a smoke alarm that keeps going off; on
         // audio, a cue heard among heating words) is not transferred, but it is never dropped
         // silently: the draft is flagged for a person.
-        if !candidates.isEmpty, let head = model.heads["handoff"] {
-            let pNone = head.probabilities(x)[head.labels.firstIndex(of: "none") ?? 0]
-            if pNone >= (input.transcript != nil ? options.handoffVeto : options.handoffVetoAudio) {
-                var cues: [String] = []
-                for k in candidates.keys.sorted() { for i in candidates[k]! where !cues.contains(hits[i].keyword) { cues.append(hits[i].keyword) } }
-                handoffReasons.append(String(format: "cue words %@, but the call reads as no emergency now (model P(none)=%.2f): check", cues.joined(separator: ", "), pNone))
-                for k in candidates.keys.sorted() { handoffEvidence += candidates[k]!.compactMap { hitIds[$0] } }
-                flags.append("handoff_check")
-                candidates = [:]
+        var vetoed = false
+        if !candidates.isEmpty, handoffHead != nil,
+           pNone >= (input.transcript != nil ? options.handoffVeto : options.handoffVetoAudio) {
+            var cues: [String] = []
+            for k in candidates.keys.sorted() {
+                for i in candidates[k]! {
+                    if !cues.contains(hits[i].keyword) { cues.append(hits[i].keyword) }
+                    handoffEvidence += hitIds[i].map { [$0] } ?? []
+                }
             }
+            handoffReasons.append(String(format: "cue words %@, but the call reads as no emergency now (model P(none)=%.2f): check", cues.joined(separator: ", "), pNone))
+            flags.append("handoff_check")
+            vetoed = true
         }
-        if candidates.isEmpty && !handoffEvidence.isEmpty {
-            // Vetoed above: no model hand-off either.
+        if vetoed {
+            // Neither the cue words nor the classifier transfer the call.
         } else if var kind = rules.priority.first(where: { candidates[$0] != nil }) ?? candidates.keys.sorted().first {
             // Which service: the cue's, unless on a transcript the model is sure of another
             // (流血 after a scooter was knocked down is a road accident: 122 brings both).
-            if input.transcript != nil, let head = model.heads["handoff"],
-               let top = head.ranked(x).first(where: { $0.label != "none" }), top.label != kind,
-               top.p >= options.handoffKindOverride {
+            if input.transcript != nil, let top = topEmergency, top.label != kind, top.p >= options.handoffKindOverride {
                 handoffReasons.append(String(format: "model prefers %@ (p=%.2f) over the %@ cue", top.label, top.p, kind))
                 if candidates[top.label] == nil { candidates[top.label] = [] }
                 kind = top.label
@@ -204,13 +211,11 @@ public struct TriageEngine: Sendable {
             for other in candidates.keys.sorted() where other != kind {
                 handoffReasons.append("also \(other) cues: " + candidates[other]!.map { hits[$0].keyword }.joined(separator: ", "))
             }
-        } else if let head = model.heads["handoff"] {
+        } else if let head = handoffHead {
             // An emergency must not be missed: the model raises one when the emergency classes
             // together outweigh the threshold (P(none) ≤ 1 − threshold), not only when one of
             // them beats "none" — a call split between FIRE and AMBULANCE is still an emergency.
-            let r = head.ranked(x)
-            let pNone = r.first { $0.label == "none" }?.p ?? 0
-            if let top = r.first(where: { $0.label != "none" }), 1 - pNone >= options.handoffModelThreshold {
+            if let top = topEmergency, 1 - pNone >= options.handoffModelThreshold {
                 handoff = top.label
                 handoffReasons.append(String(format: "model: %@ p=%.2f (any emergency p=%.2f)", top.label, top.p, 1 - pNone))
                 handoffEvidence = phraseEvidence(head, top.label, limit: 3)

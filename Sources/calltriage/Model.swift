@@ -117,7 +117,7 @@ struct ModelCommand: ParsableCommand {
         @Option(help: "Acoustic model.") var model: String?
         @Option(help: "False alarms per hour allowed for the whole list.") var targetFa: Double = 10
         @Option(help: "Lowest threshold allowed (and where the tail fit starts).") var floor: Double = 0.35
-        @Option(help: "Frame score: ratio or posterior (as the decoder uses).") var scoring: String = KeywordDecoder.Options().scoring.rawValue
+        @Option(help: "Frame score: ratio or posterior (as the decoder uses).") var scoring: KeywordDecoder.Scoring = KeywordDecoder.Options().scoring
         @Option(help: "Output table.") var out: String = "Models/acoustic/thresholds.tsv"
         @Option(help: ArgumentHelp("Relative share of the false-alarm budget for keywords whose category starts with PREFIX (default 1 each; repeatable), e.g. handoff=0.3.", valueName: "PREFIX=SHARE"))
         var share: [String] = []
@@ -136,13 +136,12 @@ struct ModelCommand: ParsableCommand {
             guard targetFa > 0 else { throw ValidationError("--target-fa must be positive") }
             let prefixShares = try shares()
             guard floor > 0 && floor < 1 else { throw ValidationError("--floor must be in (0, 1)") }
-            guard let sc = KeywordDecoder.Scoring(rawValue: scoring) else { throw ValidationError("--scoring: ratio or posterior") }
             let lex = try SpotSetup.lexicon()
             var kws = try SpotSetup.keywords(keywords, lexicon: lex, warnUncalibrated: false)
             for i in kws.indices { kws[i].threshold = floor }   // collect everything above the floor
             var spotter = Spotter(model: try SpotSetup.model(model), keywords: kws)
             spotter.options.threshold = floor
-            spotter.options.scoring = sc
+            spotter.options.scoring = scoring
             var files: [String] = []
             for n in negatives {
                 if n.hasSuffix(".jsonl"), let text = try? String(contentsOfFile: n, encoding: .utf8) {
@@ -177,7 +176,7 @@ struct ModelCommand: ParsableCommand {
                                                   targetPerHour: targetFa, floor: floor, shares: keywordShares)
             let shareNote = share.map { " --share \($0)" }.joined()
             try ThresholdTable.write(r.thresholds, notes: [
-                "made by: calltriage model calibrate --target-fa \(targetFa)\(shareNote) --floor \(floor) --scoring \(sc.rawValue) (\(files.count - failed) files, \(String(format: "%.2f", hours)) h of negative audio)",
+                "made by: calltriage model calibrate --target-fa \(targetFa)\(shareNote) --floor \(floor) --scoring \(scoring.rawValue) (\(files.count - failed) files, \(String(format: "%.2f", hours)) h of negative audio)",
                 "false alarms at the floor: \(r.negativeHits) (\(String(format: "%.1f", Double(r.negativeHits) / hours)) per hour); tail shape gamma \(String(format: "%.3f", r.gamma))",
             ], to: URL(fileURLWithPath: out))
             CLI.writeStderr("calibrated \(kws.count) keywords on \(String(format: "%.2f", hours)) h (\(r.negativeHits) hits above the floor, gamma \(String(format: "%.2f", r.gamma))) for \(targetFa) false alarms/h → \(out)\n")

@@ -19,7 +19,7 @@ extension ModelCommand {
         @Option(help: "Manifest of negative audio.") var negatives: String?
         @Option(help: "Keyword file (default: the model's).") var keywords: String?
         @Option(help: "Acoustic model.") var model: String?
-        @Option(help: "Frame score: ratio (versus the best phone) or posterior.") var scoring: String = KeywordDecoder.Options().scoring.rawValue
+        @Option(help: "Frame score: ratio (versus the best phone) or posterior.") var scoring: KeywordDecoder.Scoring = KeywordDecoder.Options().scoring
         @Option(help: "Per-keyword threshold table (default: Models/acoustic/thresholds.tsv); repeat to compare several operating points.")
         var thresholds: [String] = []
         @Option(help: "Write the results as JSON here.") var json: String?
@@ -52,8 +52,7 @@ extension ModelCommand {
             var spotter = Spotter(model: try SpotSetup.model(model), keywords: open)
             spotter.options.threshold = floor
             spotter.smoothing = smoothing
-            guard let sc = KeywordDecoder.Scoring(rawValue: scoring) else { throw ValidationError("--scoring: ratio or posterior") }
-            spotter.options.scoring = sc
+            spotter.options.scoring = scoring
             let known = Set(open.map(\.text))
             var outcomes: [KWSScorer.Outcome] = []
             var calibratedOutcomes = [[KWSScorer.Outcome]](repeating: [], count: tables.count)

@@ -4,6 +4,9 @@ import Batch
 import Foundation
 import Spotting
 
+/// `--scoring posterior|ratio` (spot, model calibrate, model evaluate).
+extension KeywordDecoder.Scoring: ExpressibleByArgument {}
+
 /// Loads the lexicon, keywords and acoustic model, with errors that say which file is wrong.
 enum SpotSetup {
     static func lexicon() throws -> Lexicon {
@@ -88,13 +91,12 @@ struct Spot: ParsableCommand {
     var smoothing: Int = 3
 
     @Option(help: "Frame score: posterior, or ratio (versus the best phone). Calibrated thresholds assume the model's default, posterior.")
-    var scoring: String = KeywordDecoder.Options().scoring.rawValue
+    var scoring: KeywordDecoder.Scoring = KeywordDecoder.Options().scoring
 
     enum OutputFormat: String, ExpressibleByArgument { case jsonl, ctm }
 
     func validate() throws {
         if let t = threshold, !(t > 0 && t <= 1) { throw ValidationError("--threshold must be in (0, 1]") }
-        if KeywordDecoder.Scoring(rawValue: scoring) == nil { throw ValidationError("--scoring: posterior or ratio") }
         try CLI.validateRoles(roles)
     }
 
@@ -106,7 +108,7 @@ struct Spot: ParsableCommand {
         var spotter = Spotter(model: am, keywords: kws)
         if let t = threshold { spotter.options.threshold = t }
         spotter.smoothing = smoothing
-        spotter.options.scoring = KeywordDecoder.Scoring(rawValue: scoring)!
+        spotter.options.scoring = scoring
         let matcher = TextMatcher(keywords: kws, lexicon: lex)
         var failed = 0
         for path in audio {
