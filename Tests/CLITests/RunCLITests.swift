@@ -81,7 +81,15 @@ final class RunCLITests: XCTestCase {
             p.arguments = ["run", "--quiet", dir.appendingPathComponent("calls").path, "--db", db, "--workers", "2"]
             p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
             try p.run()
-            Thread.sleep(forTimeInterval: Double.random(in: 1.0...5.0, using: &rng))
+            // Kill at a random point after this run has stored something new (start-up time
+            // varies a lot with machine load, so a fixed window from launch can miss the batch).
+            let before = FileManager.default.fileExists(atPath: db) ? ((try? count(db, "")) ?? 0) : 0
+            let deadline = Date().addingTimeInterval(60)
+            while p.isRunning && Date() < deadline {
+                if FileManager.default.fileExists(atPath: db), let c = try? count(db, ""), c > before { break }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            Thread.sleep(forTimeInterval: Double.random(in: 0.0...1.5, using: &rng))
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
             stored.append(FileManager.default.fileExists(atPath: db) ? try count(db, "") : 0)
