@@ -18,11 +18,17 @@ public struct TriageFitter {
         public var epochs = 12
         public var l2 = 3e-5
         public var learningRate = 0.03
+        /// Learning rate falling linearly to zero (false: constant).
+        public var decay = true
         public var dropout = 0.25
         /// Mean number of false hits the audio view adds per call: keywords of at most three
         /// characters drawn at random (Poisson), at strength 0.55–0.8.
         public var falseHits = 0.0
         public var seed: UInt64 = 20261123
+        /// The whole fit is run this many times (seeds `seed`, `seed+1`, …: other example orders
+        /// and audio views) and the weights averaged: one model of the same size whose decisions
+        /// depend far less on the draw.
+        public var ensemble = 1
         public var minFeatureCount = 2
         public init() {}
     }
@@ -36,6 +42,44 @@ public struct TriageFitter {
 
     public init(engine: TriageEngine) { self.engine = engine }
 
+    /// `ensemble` fits, each exactly the single fit with seed `seed + r` (its own example order and
+    /// audio view), averaged weight by weight into one model of the same size.
+    private func fitEnsemble(_ sets: [(calls: [LabelledCall], weight: Double)], version: String, notes: [String],
+                             progress: (String) -> Void) -> (TriageModel, Report) {
+        let runs = options.ensemble
+        var members: [TriageModel] = []
+        var report = Report()
+        for r in 0..<runs {
+            var single = self
+            single.options.ensemble = 1
+            single.options.seed = options.seed &+ UInt64(r)
+            let (m, rep) = single.fit(sets, version: version, notes: notes) { progress("fit \(r + 1)/\(runs): " + $0) }
+            members.append(m)
+            if r == 0 { report = rep } else { for (k, v) in rep.loss { report.loss[k, default: 0] += v } }
+        }
+        report.loss = report.loss.mapValues { $0 / Double(runs) }
+        var heads: [String: SoftmaxClassifier] = [:]
+        for (name, first) in members[0].heads {
+            var avg = SoftmaxClassifier(labels: first.labels)
+            let k = Double(runs)
+            var w: [String: [Double]] = [:]
+            var b = [Double](repeating: 0, count: first.labels.count)
+            for m in members {
+                guard let h = m.heads[name] else { continue }
+                for (f, v) in h.weights {
+                    var acc = w[f] ?? [Double](repeating: 0, count: v.count)
+                    for c in acc.indices { acc[c] += v[c] }
+                    w[f] = acc
+                }
+                for c in b.indices { b[c] += h.bias[c] }
+            }
+            avg.weights = w.mapValues { $0.map { $0 / k } }
+            avg.bias = b.map { $0 / k }
+            heads[name] = avg
+        }
+        return (TriageModel(version: version, notes: notes, heads: heads), report)
+    }
+
     /// The topic a unit implies, when exactly one topic lists that unit.
     public func topic(forUnit unit: String) -> String? {
         let ts = engine.domain.topics.filter { $0.units.contains(unit) }
@@ -44,6 +88,7 @@ public struct TriageFitter {
 
     public func fit(_ sets: [(calls: [LabelledCall], weight: Double)], version: String, notes: [String],
                     progress: (String) -> Void = { _ in }) -> (TriageModel, Report) {
+        if options.ensemble > 1 { return fitEnsemble(sets, version: version, notes: notes, progress: progress) }
         var report = Report()
         let domain = engine.domain
         let topicLabels = domain.topicLabels
@@ -108,7 +153,7 @@ public struct TriageFitter {
         for (name, labels, data) in [("topic", topicLabels, topicData), ("type", typeLabels, typeData), ("handoff", handoffLabels, handoffData)] {
             var clf = SoftmaxClassifier(labels: labels)
             var o = SoftmaxClassifier.TrainingOptions()
-            o.epochs = options.epochs; o.l2 = options.l2; o.learningRate = options.learningRate; o.seed = options.seed
+            o.epochs = options.epochs; o.l2 = options.l2; o.learningRate = options.learningRate; o.seed = options.seed; o.decay = options.decay
             // The call's ending (`e:` features) is evidence of what the caller wants, not of the
             // topic: only the request-type head sees it (measured: topic and routing worse with it).
             let d = prune(data).map { ex in name == "type" ? ex : (ex.x.filter { !$0.key.hasPrefix("e:") }, ex.y, ex.weight) }

@@ -58,6 +58,9 @@ public struct SoftmaxClassifier: Sendable, Equatable {
         /// L2 penalty per example (λ/N · ‖W‖² is added to the mean loss).
         public var l2 = 1e-4
         public var seed: UInt64 = 12345
+        /// The learning rate falls linearly to zero over the run, so the weights settle instead
+        /// of ending wherever the last mini-batches pushed them (the triage fitter turns it on).
+        public var decay = false
         public init() {}
     }
 
@@ -90,6 +93,7 @@ public struct SoftmaxClassifier: Sendable, Equatable {
         var order = Array(data.indices)
         var lastLoss = 0.0
         let totalWeight = max(1e-9, data.reduce(0) { $0 + $1.weight })
+        let totalSteps = max(1, options.epochs * ((data.count + options.batchSize - 1) / options.batchSize))
         for epoch in 0..<options.epochs {
             // Fisher–Yates with the seeded generator.
             for i in stride(from: order.count - 1, to: 0, by: -1) {
@@ -120,7 +124,9 @@ public struct SoftmaxClassifier: Sendable, Equatable {
                 }
                 guard bw > 0 else { continue }
                 step += 1
-                let lr = options.learningRate
+                let lr = options.decay
+                    ? options.learningRate * max(0, 1 - Double(step - 1) / Double(totalSteps))
+                    : options.learningRate
                 let c1 = 1 - Foundation.pow(beta1, Double(step)), c2 = 1 - Foundation.pow(beta2, Double(step))
                 for (i, g) in gW {
                     for c in 0..<C {

@@ -39,6 +39,10 @@ extension ModelCommand {
         @Option(help: "Epochs.") var epochs: Int = 12
         @Option(help: "L2 penalty.") var l2: Double = 3e-5
         @Option(help: "Learning rate.") var learningRate: Double = 0.03
+        @Option(help: "Fit each head this many times (seeds seed, seed+1, …) and average the weights.")
+        var ensemble = 1
+        @Flag(help: "Keep the learning rate constant (default: it falls linearly to zero over the run).")
+        var constantLearningRate = false
         @Option(help: "Random seed.") var seed: UInt64 = 20261123
         @Option(help: "Audio view: probability that a keyword in the transcript is not heard.")
         var audioDropout: Double = TriageFitter.Options().dropout
@@ -61,6 +65,8 @@ extension ModelCommand {
             }
             var fitter = TriageFitter(engine: engine)
             fitter.options.epochs = epochs; fitter.options.l2 = l2; fitter.options.learningRate = learningRate; fitter.options.seed = seed
+            fitter.options.decay = !constantLearningRate
+            fitter.options.ensemble = ensemble
             fitter.options.dropout = audioDropout; fitter.options.falseHits = audioFalseHits
             let v = version ?? "triage-" + ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withFullDate])
             let notes = ["fitted by: calltriage model fit-triage " + CommandLine.arguments.dropFirst(2).joined(separator: " ")] +

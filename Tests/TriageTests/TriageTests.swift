@@ -263,6 +263,39 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(p.reduce(0, +), 1, accuracy: 1e-9)
     }
 
+    /// `--ensemble N`: the model is the average of N fits with seeds seed…seed+N−1, weight by
+    /// weight, and a fit with the learning rate decaying is deterministic too.
+    func testEnsembleAveragesTheFitsOfConsecutiveSeeds() {
+        let texts: [(String, String, String)] = [
+            ("我家暖气不热，屋里冷", "heating", "complain"), ("暖气片冰凉的，没人管", "heating", "complain"),
+            ("请问暖气费怎么交", "heating", "consult"), ("整栋楼停电了，冰箱都化了", "power_supply", "complain"),
+            ("又停电了，什么时候来电", "power_supply", "consult"), ("垃圾好几天没人收，臭死了", "sanitation", "complain"),
+            ("楼下垃圾堆成山", "sanitation", "report"), ("停电一整天了，你们给催催", "power_supply", "complain"),
+        ]
+        let calls = texts.enumerated().map { i, t in
+            LabelledCall(id: "c\(i)", transcript: t.0, labels: .init(type: t.2, topic: t.1, units: ["X"], handoff: nil))
+        }
+        func fit(seed: UInt64, runs: Int) -> TriageModel {
+            var f = TriageFitter(engine: Shared.toyEngine)
+            f.options.epochs = 3; f.options.seed = seed; f.options.ensemble = runs; f.options.minFeatureCount = 1
+            return f.fit([(calls, 1)], version: "t", notes: []).0
+        }
+        let a = fit(seed: 7, runs: 1), b = fit(seed: 8, runs: 1), both = fit(seed: 7, runs: 2)
+        XCTAssertEqual(both.heads["topic"], fit(seed: 7, runs: 2).heads["topic"], "deterministic for a seed")
+        XCTAssertNotEqual(a.heads["topic"], b.heads["topic"], "another seed, another fit")
+        for head in ["topic", "type", "handoff"] {
+            let (ha, hb, hm) = (a.heads[head]!, b.heads[head]!, both.heads[head]!)
+            XCTAssertEqual(Set(hm.weights.keys), Set(ha.weights.keys).union(hb.weights.keys))
+            for (f, w) in hm.weights {
+                let wa = ha.weights[f] ?? [Double](repeating: 0, count: w.count)
+                let wb = hb.weights[f] ?? [Double](repeating: 0, count: w.count)
+                for c in w.indices { XCTAssertEqual(w[c], (wa[c] + wb[c]) / 2, accuracy: 1e-12, "\(head) \(f)") }
+            }
+            for c in hm.bias.indices { XCTAssertEqual(hm.bias[c], (ha.bias[c] + hb.bias[c]) / 2, accuracy: 1e-12) }
+        }
+        XCTAssertEqual(both.heads["topic"]!.ranked(FeatureExtractor.textFeatures("暖气不热")).first?.label, "heating")
+    }
+
     func testModelFileRoundTripAndErrors() throws {
         var clf = SoftmaxClassifier(labels: ["a", "b", "c"])
         clf.fit(data())

@@ -107,7 +107,26 @@ def ordinary_labels(topics, tid, typ):
     return {'type': typ, 'topic': tid, 'units': units, 'time_limit': tl, 'handoff': None}
 
 
-def topic_call(rng, tid, topics, banks, gaz, places, common, all_topics):
+# A suggestion is often made without 建议/希望: "要是……就好了", "我觉得还不如……", "能不能给……".
+SUGGEST_PREFIXES = ('我想建议', '我建议', '建议', '我希望', '希望', '我想', '能不能')
+SUGGEST_FRAMES = ['要是{x}就好了', '我觉得吧，{x}比较好', '我觉得应该{x}', '你们看能不能考虑{x}', '最好是{x}',
+                  '我有个想法，{x}', '提个意见啊，{x}', '是不是可以{x}', '能不能{x}，这样大家都方便',
+                  '与其这样，还不如{x}', '我觉得还不如{x}', '{x}，这样不就好了嘛', '要我说啊，{x}',
+                  '应该{x}', '真得{x}', '{x}，你们考虑考虑', '以后能不能{x}', '能不能{x}啊']
+
+
+def reframe_suggestion(aux, text):
+    """The same suggestion in other words, or unchanged when it does not start with a cue."""
+    for pre in SUGGEST_PREFIXES:
+        if text.startswith(pre) and len(text) > len(pre) + 3:
+            rest = text[len(pre):].lstrip('，')
+            head, _, tail = rest.partition('，')
+            out = aux.choice(SUGGEST_FRAMES).format(x=head)
+            return out + ('，' + tail if tail else '')
+    return text
+
+
+def topic_call(rng, tid, topics, banks, gaz, places, common, all_topics, aux=None):
     b = banks[tid]
     typ = weighted(rng, b['types'])
     clauses = []
@@ -127,7 +146,10 @@ def topic_call(rng, tid, topics, banks, gaz, places, common, all_topics):
     elif typ == 'suggest':
         if rng.random() < 0.6:
             clauses.append(rng.choice(b['problems']))
-        clauses.append(rng.choice(b['asks']['suggest']).rstrip('。'))
+        ask = rng.choice(b['asks']['suggest']).rstrip('。')
+        if aux is not None and aux.random() < 0.7:
+            ask = reframe_suggestion(aux, ask)
+        clauses.append(ask)
     else:
         probs = rng.sample(b['problems'], k=min(len(b['problems']), rng.choice([1, 1, 2])))
         clauses += probs
@@ -185,6 +207,9 @@ def main():
     a = ap.parse_args()
     topics, gaz, places, banks, handoffs, common = load()
     rng = random.Random(a.seed)
+    # Draws that came later (suggestion rewording) use their own stream, so the calls drawn from
+    # rng stay as they were.
+    aux = random.Random(a.seed * 7919 + 1)
     all_topics = sorted(banks)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     seen = set()
@@ -199,7 +224,7 @@ def main():
             else:
                 # out_of_scope at about the share of one topic and a half.
                 tid = rng.choice(all_topics + ['out_of_scope'])
-                text, labels = topic_call(rng, tid, topics, banks, gaz, places, common, [t for t in all_topics if t != 'out_of_scope'])
+                text, labels = topic_call(rng, tid, topics, banks, gaz, places, common, [t for t in all_topics if t != 'out_of_scope'], aux)
             if text in seen:
                 continue
             seen.add(text)
