@@ -39,7 +39,7 @@ extension ModelCommand {
         @Option(help: "Epochs.") var epochs: Int = 12
         @Option(help: "L2 penalty.") var l2: Double = 3e-5
         @Option(help: "Learning rate.") var learningRate: Double = 0.03
-        @Option(help: "Fit each head this many times (seeds seed, seed+1, …) and average the weights.")
+        @Option(help: "Run the whole fit this many times (seeds seed, seed+1, …: other example orders and audio views) and average the weights into one model.")
         var ensemble = 1
         @Flag(help: "Keep the learning rate constant (default: it falls linearly to zero over the run).")
         var constantLearningRate = false

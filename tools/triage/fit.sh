@@ -2,7 +2,7 @@
 # Reproduces Models/triage/weights.tsv: synthetic calls from the phrase banks + the hand-written
 # labelled calls, fitted by `calltriage model fit-triage` (deterministic), then scored on the
 # held-out calls (heldout_calls.jsonl, heldout2_calls.jsonl, heldout3_calls.jsonl, never fitted on) and, when ../shared is present, on its 40 dev calls.
-#   bash tools/triage/fit.sh            # ~4 minutes on 2 cores
+#   bash tools/triage/fit.sh            # ~2 minutes on 2 cores
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 swift build -c release 2>&1 | tail -n 1
