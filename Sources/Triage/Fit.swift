@@ -59,23 +59,8 @@ public struct TriageFitter {
         }
         report.loss = report.loss.mapValues { $0 / Double(runs) }
         var heads: [String: SoftmaxClassifier] = [:]
-        for (name, first) in members[0].heads {
-            var avg = SoftmaxClassifier(labels: first.labels)
-            let k = Double(runs)
-            var w: [String: [Double]] = [:]
-            var b = [Double](repeating: 0, count: first.labels.count)
-            for m in members {
-                guard let h = m.heads[name] else { continue }
-                for (f, v) in h.weights {
-                    var acc = w[f] ?? [Double](repeating: 0, count: v.count)
-                    for c in acc.indices { acc[c] += v[c] }
-                    w[f] = acc
-                }
-                for c in b.indices { b[c] += h.bias[c] }
-            }
-            avg.weights = w.mapValues { $0.map { $0 / k } }
-            avg.bias = b.map { $0 / k }
-            heads[name] = avg
+        for name in members[0].heads.keys {
+            heads[name] = SoftmaxClassifier.average(members.compactMap { $0.heads[name] })
         }
         return (TriageModel(version: version, notes: notes, heads: heads), report)
     }

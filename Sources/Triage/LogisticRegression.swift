@@ -51,6 +51,28 @@ public struct SoftmaxClassifier: Sendable, Equatable {
         return e.map { $0 / s }
     }
 
+    /// The weight-by-weight mean of classifiers over the same labels (a feature missing from one
+    /// counts as zero there).
+    public static func average(_ members: [SoftmaxClassifier]) -> SoftmaxClassifier {
+        precondition(!members.isEmpty && members.allSatisfy { $0.labels == members[0].labels })
+        let labels = members[0].labels
+        var w: [String: [Double]] = [:]
+        var b = [Double](repeating: 0, count: labels.count)
+        for m in members {
+            for (f, v) in m.weights {
+                var acc = w[f] ?? [Double](repeating: 0, count: labels.count)
+                for c in acc.indices { acc[c] += v[c] }
+                w[f] = acc
+            }
+            for c in b.indices { b[c] += m.bias[c] }
+        }
+        let k = Double(members.count)
+        var out = SoftmaxClassifier(labels: labels)
+        out.weights = w.mapValues { $0.map { $0 / k } }
+        out.bias = b.map { $0 / k }
+        return out
+    }
+
     public struct TrainingOptions: Sendable {
         public var epochs = 20
         public var batchSize = 32
