@@ -7,7 +7,8 @@ public struct KeywordHit: Sendable, Equatable, Codable {
     public var start: Double?
     public var end: Double?
     /// Confidence in (0, 1]: exp of the keyword path's mean per-state log posterior (audio; see
-    /// `KeywordDecoder.Scoring`), or match quality (text).
+    /// `KeywordDecoder.Scoring`), or, with a hit verifier, its probability that the hit is real;
+    /// match quality (text).
     public var score: Double
     public var channel: String?
     /// Character offsets in the transcript (text path).
@@ -114,6 +115,13 @@ public final class KeywordDecoder {
     private let frameOffset: Double       // time of frame 0's centre
     private var candidates: [[KeywordHit]]
     private var pendingBest: [KeywordHit?]
+    private var pendingFrames: [(first: Int32, last: Int32)]
+    /// Second pass (nil: the raw score is the hit's score). Candidates need `candidateFloor`.
+    public let verifier: HitVerifier?
+    private var keywordChains: [[HitFeatures.Chain]] = []
+    // The last `ringRows` rows of log posteriors the decoder saw, for the verifier's features.
+    private var ring: [Float] = []
+    private var ringRows = 0
     private var frame = 0
     public let channel: String?
     /// Columns per posterior row, and where the tone classes start (nil: no tone head).
@@ -122,7 +130,9 @@ public final class KeywordDecoder {
 
     /// `columns`/`toneOffset` describe the posterior rows (`AcousticModel.outputColumns`/`toneOffset`).
     public init(keywords: [Keyword], frameSeconds: Double, frameOffset: Double = 0.0125, channel: String? = nil,
-                options: Options = Options(), columns: Int = PhoneSet.units.count, toneOffset: Int? = nil) {
+                options: Options = Options(), columns: Int = PhoneSet.units.count, toneOffset: Int? = nil,
+                verifier: HitVerifier? = nil) {
+        self.verifier = verifier
         self.columns = columns
         self.toneOffset = toneOffset
         self.keywords = keywords
@@ -132,8 +142,10 @@ public final class KeywordDecoder {
         self.channel = channel
         candidates = Array(repeating: [], count: keywords.count)
         pendingBest = Array(repeating: nil, count: keywords.count)
+        pendingFrames = Array(repeating: (0, 0), count: keywords.count)
         completed = [Float](repeating: -.infinity, count: keywords.count)
-        logFloor = keywords.map { Float(log($0.threshold ?? options.threshold)) }
+        logFloor = keywords.map { Float(log(verifier?.candidateFloor ?? $0.threshold ?? options.threshold)) }
+        keywordChains = Array(repeating: [], count: keywords.count)
         completedStart = [Int32](repeating: 0, count: keywords.count)
         var total = 0
         for (k, kw) in keywords.enumerated() {
@@ -145,6 +157,8 @@ public final class KeywordDecoder {
                 let mins = p.map { Int32(PhoneSet.initials.contains($0) ? options.minFramesInitial : options.minFramesFinal) }
                 let maxs = p.map { Int32(PhoneSet.initials.contains($0) ? options.maxFramesInitial : options.maxFramesFinal) }
                 chainKeyword.append(k); chainOffset.append(total); chainCount.append(units.count)
+                keywordChains[k].append(HitFeatures.Chain(units: units, tones: toneOffset == nil ? [UInt8](repeating: 0, count: p.count) : tones,
+                                                          minFrames: mins.map(Int.init), maxFrames: maxs.map(Int.init)))
                 stUnit += units.map(Int32.init)
                 stTone += toneOffset == nil ? [UInt8](repeating: 0, count: p.count) : tones
                 stMin += mins
@@ -160,6 +174,12 @@ public final class KeywordDecoder {
         inState = [Int32](repeating: 0, count: total)
         segSum = [Float](repeating: 0, count: total)
         doneMeans = [Float](repeating: 0, count: total)
+        if verifier != nil {
+            // A hit is verified at most 0.3 s after it ends, or when a later hit of its keyword
+            // starts (≤ maxDuration after its end): keep twice the longest span and a margin.
+            ringRows = Int((2 * options.maxDurationSeconds + 1) / frameSeconds) + 1
+            ring = [Float](repeating: 0, count: ringRows * columns)
+        }
     }
 
     /// Consumes `rows` frames of log posteriors (rows × units), consecutive model frames.
@@ -175,6 +195,10 @@ public final class KeywordDecoder {
         let posteriorScoring = options.scoring == .posterior
         for r in 0..<rows {
             let t = Int32(frame)
+            if ringRows > 0 {
+                let dst = (frame % ringRows) * u
+                for j in 0..<u { ring[dst + j] = logPost[r * u + j] }
+            }
             logPost.withUnsafeBufferPointer { lpAll in
             score.withUnsafeMutableBufferPointer { score in
             length.withUnsafeMutableBufferPointer { length in
@@ -274,23 +298,52 @@ public final class KeywordDecoder {
     /// Keeps the best candidate of each run of frames above threshold (a local maximum).
     private func track(_ k: Int, conf: Double, start: Int32, t: Int32) {
         let thr = keywords[k].threshold ?? options.threshold
-        if conf >= thr {
+        if conf >= (verifier?.candidateFloor ?? thr) {
             let hit = KeywordHit(keyword: keywords[k].text,
                                  start: frameOffset + Double(start) * frameSeconds - frameSeconds / 2,
                                  end: frameOffset + Double(t) * frameSeconds + frameSeconds / 2,
                                  score: conf, channel: channel,
                                  confidence: KeywordHit.confidence(score: conf, threshold: thr))
             if let p = pendingBest[k] {
-                if overlaps(p, hit) { if hit.score >= p.score { pendingBest[k] = hit } }
-                else { candidates[k].append(p); pendingBest[k] = hit }
+                if overlaps(p, hit) { if hit.score >= p.score { pendingBest[k] = hit; pendingFrames[k] = (start, t) } }
+                else { emit(k); pendingBest[k] = hit; pendingFrames[k] = (start, t) }
             } else {
-                pendingBest[k] = hit
+                pendingBest[k] = hit; pendingFrames[k] = (start, t)
             }
         } else if let p = pendingBest[k], let end = p.end, frameOffset + Double(t) * frameSeconds > end + 0.3 {
-            candidates[k].append(p)
-            pendingBest[k] = nil
+            emit(k)
         }
     }
+
+    /// Moves keyword k's pending candidate to the hits: as it is, or, with a verifier, scored by
+    /// the verifier's probability and kept only at or above the keyword's threshold.
+    private func emit(_ k: Int) {
+        guard var hit = pendingBest[k] else { return }
+        pendingBest[k] = nil
+        guard let v = verifier else { candidates[k].append(hit); return }
+        let (first, last) = (Int(pendingFrames[k].first), Int(pendingFrames[k].last))
+        let n = last - first + 1
+        guard n > 0, first > frame - ringRows, last <= frame else { return }   // still in the ring
+        var span = [Float](repeating: 0, count: n * columns)
+        for i in 0..<n {
+            let src = ((first + i) % ringRows) * columns
+            for j in 0..<columns { span[i * columns + j] = ring[src + j] }
+        }
+        guard let f = HitFeatures.compute(chains: keywordChains[k], characters: keywords[k].text.count, span: span, rows: n,
+                                          columns: columns, toneOffset: toneOffset, frameSeconds: frameSeconds,
+                                          rawScore: hit.score) else { return }
+        let p = v.probability(f)
+        let thr = keywords[k].threshold ?? options.threshold
+        if let sink = featureSink { sink(k, hit, f) }
+        guard p >= thr else { return }
+        hit.score = p
+        hit.confidence = KeywordHit.confidence(score: p, threshold: thr)
+        candidates[k].append(hit)
+    }
+
+    /// Receives every verified candidate's features (keyword index, hit with its raw score,
+    /// features) before the threshold: for fitting a verifier.
+    public var featureSink: ((Int, KeywordHit, [Float]) -> Void)? = nil
 
     private func overlaps(_ a: KeywordHit, _ b: KeywordHit) -> Bool {
         (a.start ?? 0) < (b.end ?? 0) && (b.start ?? 0) < (a.end ?? 0)
@@ -298,7 +351,7 @@ public final class KeywordDecoder {
 
     /// All hits, resolved, in time order.
     public func finish() -> [KeywordHit] {
-        for k in 0..<keywords.count { if let p = pendingBest[k] { candidates[k].append(p); pendingBest[k] = nil } }
+        for k in 0..<keywords.count { emit(k) }
         let all = candidates.flatMap { $0 }
         return KeywordDecoder.resolve(all)
     }

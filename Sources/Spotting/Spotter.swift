@@ -20,6 +20,7 @@ public enum ModelPaths {
     public static var keywords: URL { root.appendingPathComponent("keywords.tsv") }
     public static var acoustic: URL { root.appendingPathComponent("acoustic/kws.ctkws") }
     public static var thresholds: URL { root.appendingPathComponent("acoustic/thresholds.tsv") }
+    public static var verifier: URL { root.appendingPathComponent("acoustic/verifier.tsv") }
 }
 
 /// Per-keyword thresholds calibrated on negative audio (`keyword<TAB>threshold`).
@@ -50,6 +51,8 @@ public struct Spotter: Sendable {
     /// Posteriors are averaged over this many model frames (centred) before decoding; 1 = off.
     /// 3 (60 ms) cut false alarms by about a fifth at equal recall on the dev set.
     public var smoothing = 3
+    /// Second pass over each candidate hit (`HitVerifier`); nil: hits keep the decoder's score.
+    public var verifier: HitVerifier? = nil
 
     public init(model: AcousticModel, keywords: [Keyword]) {
         self.model = model
@@ -66,9 +69,12 @@ public struct Spotter: Sendable {
     }
 
     /// Spots every keyword on every channel of a file. Channel names come from `roles`.
-    public func spot(path: String, roles: ChannelRoles? = nil) throws -> [KeywordHit] {
+    /// `featureSink` (with a verifier) receives every candidate's features before its threshold.
+    public func spot(path: String, roles: ChannelRoles? = nil,
+                     featureSink: ((Int, KeywordHit, [Float]) -> Void)? = nil) throws -> [KeywordHit] {
         let stream = try AnalysisStream(path: path, analysisRate: model.feature.sampleRate)
         let session = session(channels: stream.info.channels, roles: roles)
+        if let featureSink { for d in session.decoders { d.featureSink = featureSink } }
         while let block = try stream.next() { session.accept(block) }
         return session.finish()
     }
@@ -127,7 +133,7 @@ public final class SpotSession {
         decoders = (0..<channels).map { c in
             KeywordDecoder(keywords: spotter.keywords, frameSeconds: frameSeconds, frameOffset: offset,
                            channel: r.role(ofChannel: c, channels: channels), options: spotter.options,
-                           columns: model.outputColumns, toneOffset: model.toneOffset)
+                           columns: model.outputColumns, toneOffset: model.toneOffset, verifier: spotter.verifier)
         }
         smoothers = (0..<channels).map { _ in PosteriorSmoother(width: spotter.smoothing, columns: model.outputColumns) }
     }

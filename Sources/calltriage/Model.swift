@@ -6,7 +6,7 @@ struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Train, calibrate, evaluate and describe the models: keyword spotting and triage.",
-        subcommands: [Train.self, Calibrate.self, Evaluate.self, Info.self, FitTriage.self, EvaluateTriage.self])
+        subcommands: [Train.self, Calibrate.self, Evaluate.self, FitVerifier.self, Info.self, FitTriage.self, EvaluateTriage.self])
 
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -119,6 +119,8 @@ struct ModelCommand: ParsableCommand {
         @Option(help: "Lowest threshold allowed (and where the tail fit starts).") var floor: Double = 0.35
         @Option(help: "Frame score: ratio or posterior (as the decoder uses).") var scoring: KeywordDecoder.Scoring = KeywordDecoder.Options().scoring
         @Option(help: "Output table.") var out: String = "Models/acoustic/thresholds.tsv"
+        @Option(help: "Hit verifier (default Models/acoustic/verifier.tsv when present; `none`: raw decoder scores). The thresholds are set on the score it gives.")
+        var verifier: String?
         @Option(help: ArgumentHelp("Relative share of the false-alarm budget for keywords whose category starts with PREFIX (default 1 each; repeatable), e.g. handoff=0.3.", valueName: "PREFIX=SHARE"))
         var share: [String] = []
 
@@ -142,6 +144,7 @@ struct ModelCommand: ParsableCommand {
             var spotter = Spotter(model: try SpotSetup.model(model), keywords: kws)
             spotter.options.threshold = floor
             spotter.options.scoring = scoring
+            spotter.verifier = try SpotSetup.verifier(verifier)
             var files: [String] = []
             for n in negatives {
                 if n.hasSuffix(".jsonl"), let text = try? String(contentsOfFile: n, encoding: .utf8) {
@@ -176,7 +179,7 @@ struct ModelCommand: ParsableCommand {
                                                   targetPerHour: targetFa, floor: floor, shares: keywordShares)
             let shareNote = share.map { " --share \($0)" }.joined()
             try ThresholdTable.write(r.thresholds, notes: [
-                "made by: calltriage model calibrate --target-fa \(targetFa)\(shareNote) --floor \(floor) --scoring \(scoring.rawValue) (\(files.count - failed) files, \(String(format: "%.2f", hours)) h of negative audio)",
+                "made by: calltriage model calibrate --target-fa \(targetFa)\(shareNote) --floor \(floor) --scoring \(scoring.rawValue)\(spotter.verifier == nil ? " --verifier none" : "") (\(files.count - failed) files, \(String(format: "%.2f", hours)) h of negative audio)",
                 "false alarms at the floor: \(r.negativeHits) (\(String(format: "%.1f", Double(r.negativeHits) / hours)) per hour); tail shape gamma \(String(format: "%.3f", r.gamma))",
             ], to: URL(fileURLWithPath: out))
             CLI.writeStderr("calibrated \(kws.count) keywords on \(String(format: "%.2f", hours)) h (\(r.negativeHits) hits above the floor, gamma \(String(format: "%.2f", r.gamma))) for \(targetFa) false alarms/h → \(out)\n")

@@ -25,6 +25,7 @@ extension ModelCommand {
         @Option(help: "Write the results as JSON here.") var json: String?
         @Option(help: "Use at most this many dev utterances.") var limit: Int?
         @Option(help: "Average posteriors over this many 20 ms frames (1 = off).") var smoothing: Int = 3
+        @Option(help: "Hit verifier (default Models/acoustic/verifier.tsv when present; `none`: raw decoder scores).") var verifier: String?
 
         func entries(_ manifest: String) -> [(path: String, refs: [KWSScorer.Reference])] {
             guard let text = try? String(contentsOfFile: manifest, encoding: .utf8) else { return [] }
@@ -47,12 +48,13 @@ extension ModelCommand {
             var open = calibratedLists[0]
             // Collect every hit down to the lowest calibrated threshold (and 0.2 at most).
             let lowest = calibratedLists.flatMap { $0.compactMap(\.threshold) }.min() ?? 0.2
-            let floor = max(0.01, min(0.2, lowest))
+            let floor = max(0.001, min(0.2, lowest))
             for i in open.indices { open[i].threshold = floor }
             var spotter = Spotter(model: try SpotSetup.model(model), keywords: open)
             spotter.options.threshold = floor
             spotter.smoothing = smoothing
             spotter.options.scoring = scoring
+            spotter.verifier = try SpotSetup.verifier(verifier)
             let known = Set(open.map(\.text))
             var outcomes: [KWSScorer.Outcome] = []
             var calibratedOutcomes = [[KWSScorer.Outcome]](repeating: [], count: tables.count)
