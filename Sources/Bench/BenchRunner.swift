@@ -40,10 +40,14 @@ public final class BenchRunner: @unchecked Sendable {
         self.engine = engine
         self.options = options
         thresholds = Dictionary(spotter.keywords.map { ($0.text, $0.threshold ?? spotter.options.threshold) }, uniquingKeysWith: { a, _ in a })
-        var open = Spotter(model: spotter.model, keywords: spotter.keywords.map { var k = $0; k.threshold = options.floor; return k })
+        // Down to the floor, or to the lowest threshold if that is lower: the operating point must
+        // see every hit the pipeline would keep.
+        let floor = min(options.floor, thresholds.values.min() ?? options.floor)
+        var open = Spotter(model: spotter.model, keywords: spotter.keywords.map { var k = $0; k.threshold = floor; return k })
         open.options = spotter.options
-        open.options.threshold = options.floor
+        open.options.threshold = floor
         open.smoothing = spotter.smoothing
+        open.verifier = spotter.verifier
         self.spotter = open
     }
 

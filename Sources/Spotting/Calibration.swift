@@ -64,6 +64,31 @@ public enum ThresholdCalibrator {
         return Result(thresholds: out, gamma: gamma, negativeHits: zs.count)
     }
 
+    /// One threshold for every keyword of a share group (keywords with equal `shares`), read off
+    /// the negative scores: the lowest threshold at which the group makes at most its part of the
+    /// budget (`targetPerHour` · its keywords' shares / all shares) in the negative audio. For a
+    /// score that already carries each keyword's prior (`HitVerifier`), per-keyword thresholds
+    /// would count the same record twice, and an hour of audio is too little to set them anyway.
+    public static func uniform(keywords: [String], scores: [String: [Double]], hours: Double,
+                               targetPerHour: Double, floor: Double, shares: [String: Double] = [:]) -> Result {
+        precondition(floor > 0 && floor < 1 && hours > 0 && targetPerHour > 0)
+        let totalShare = keywords.reduce(0.0) { $0 + max(0, shares[$1] ?? 1) }
+        var groups: [Double: [String]] = [:]
+        for k in keywords { groups[max(0, shares[k] ?? 1), default: []].append(k) }
+        var out: [String: Double] = [:]
+        var negatives = 0
+        for (share, members) in groups {
+            let budget = targetPerHour * share * Double(members.count) / max(totalShare, 1e-12)
+            let s = members.flatMap { (scores[$0] ?? []).filter { $0 >= floor } }.sorted(by: >)
+            negatives += s.count
+            let allowed = Int((budget * hours).rounded(.down))
+            // Above the (allowed+1)-th highest score: at most `allowed` negatives pass.
+            let t = allowed < s.count ? min(1, s[allowed] + 1e-4) : floor
+            for k in members { out[k] = max(floor, t) }
+        }
+        return Result(thresholds: out, gamma: 0, negativeHits: negatives)
+    }
+
     /// Maximum-likelihood γ of the density γ·e^{γz} / (e^{γz₀} − 1) on [0, z₀]: the mean of z under
     /// that density increases with γ, so solve mean(γ) = sample mean by bisection.
     static func fitGamma(_ zs: [Double], z0: Double) -> Double {

@@ -111,11 +111,13 @@ public final class KeywordDecoder {
     private var completed: [Float]
     private let logFloor: [Float]          // log of each keyword's threshold, for pruning
     private var completedStart: [Int32]
+    private var completedChain: [Int32]     // the chain (pronunciation) of the best completed path
+    private var chainInKeyword: [Int32] = []  // a chain's index among its keyword's chains
     private let frameSeconds: Double      // seconds per model frame
     private let frameOffset: Double       // time of frame 0's centre
     private var candidates: [[KeywordHit]]
     private var pendingBest: [KeywordHit?]
-    private var pendingFrames: [(first: Int32, last: Int32)]
+    private var pendingFrames: [(first: Int32, last: Int32, chain: Int32)]
     /// Second pass (nil: the raw score is the hit's score). Candidates need `candidateFloor`.
     public let verifier: HitVerifier?
     private var keywordChains: [[HitFeatures.Chain]] = []
@@ -142,11 +144,12 @@ public final class KeywordDecoder {
         self.channel = channel
         candidates = Array(repeating: [], count: keywords.count)
         pendingBest = Array(repeating: nil, count: keywords.count)
-        pendingFrames = Array(repeating: (0, 0), count: keywords.count)
+        pendingFrames = Array(repeating: (0, 0, 0), count: keywords.count)
         completed = [Float](repeating: -.infinity, count: keywords.count)
         logFloor = keywords.map { Float(log(verifier?.candidateFloor ?? $0.threshold ?? options.threshold)) }
         keywordChains = Array(repeating: [], count: keywords.count)
         completedStart = [Int32](repeating: 0, count: keywords.count)
+        completedChain = [Int32](repeating: 0, count: keywords.count)
         var total = 0
         for (k, kw) in keywords.enumerated() {
             for (pi, p) in kw.pronunciations.enumerated() {
@@ -156,6 +159,7 @@ public final class KeywordDecoder {
                     : [UInt8](repeating: 0, count: p.count)
                 let mins = p.map { Int32(PhoneSet.initials.contains($0) ? options.minFramesInitial : options.minFramesFinal) }
                 let maxs = p.map { Int32(PhoneSet.initials.contains($0) ? options.maxFramesInitial : options.maxFramesFinal) }
+                chainInKeyword.append(Int32(keywordChains[k].count))
                 chainKeyword.append(k); chainOffset.append(total); chainCount.append(units.count)
                 keywordChains[k].append(HitFeatures.Chain(units: units, tones: toneOffset == nil ? [UInt8](repeating: 0, count: p.count) : tones,
                                                           minFrames: mins.map(Int.init), maxFrames: maxs.map(Int.init)))
@@ -283,20 +287,21 @@ public final class KeywordDecoder {
                         if mean > completed[kIndex] {
                             completed[kIndex] = mean
                             completedStart[kIndex] = startFrame[last]
+                            completedChain[kIndex] = chainInKeyword[c]
                         }
                     }
                 }
             }}}}}}}}}}}}}}}
             for k in 0..<nk where completed[k] > -.infinity || pendingBest[k] != nil {
                 let conf = completed[k] > -.infinity ? Double(expf(completed[k])) : 0
-                track(k, conf: conf, start: completedStart[k], t: t)
+                track(k, conf: conf, start: completedStart[k], chain: completedChain[k], t: t)
             }
             frame += 1
         }
     }
 
     /// Keeps the best candidate of each run of frames above threshold (a local maximum).
-    private func track(_ k: Int, conf: Double, start: Int32, t: Int32) {
+    private func track(_ k: Int, conf: Double, start: Int32, chain: Int32, t: Int32) {
         let thr = keywords[k].threshold ?? options.threshold
         if conf >= (verifier?.candidateFloor ?? thr) {
             let hit = KeywordHit(keyword: keywords[k].text,
@@ -305,10 +310,10 @@ public final class KeywordDecoder {
                                  score: conf, channel: channel,
                                  confidence: KeywordHit.confidence(score: conf, threshold: thr))
             if let p = pendingBest[k] {
-                if overlaps(p, hit) { if hit.score >= p.score { pendingBest[k] = hit; pendingFrames[k] = (start, t) } }
-                else { emit(k); pendingBest[k] = hit; pendingFrames[k] = (start, t) }
+                if overlaps(p, hit) { if hit.score >= p.score { pendingBest[k] = hit; pendingFrames[k] = (start, t, chain) } }
+                else { emit(k); pendingBest[k] = hit; pendingFrames[k] = (start, t, chain) }
             } else {
-                pendingBest[k] = hit; pendingFrames[k] = (start, t)
+                pendingBest[k] = hit; pendingFrames[k] = (start, t, chain)
             }
         } else if let p = pendingBest[k], let end = p.end, frameOffset + Double(t) * frameSeconds > end + 0.3 {
             emit(k)
@@ -329,10 +334,14 @@ public final class KeywordDecoder {
             let src = ((first + i) % ringRows) * columns
             for j in 0..<columns { span[i * columns + j] = ring[src + j] }
         }
-        guard let f = HitFeatures.compute(chains: keywordChains[k], characters: keywords[k].text.count, span: span, rows: n,
+        // The pronunciation the decoder's path took (the others could fit the span better only
+        // by a path the decoder scored lower).
+        let chains = keywordChains[k]
+        let c = Int(pendingFrames[k].chain)
+        guard let f = HitFeatures.compute(chains: c < chains.count ? [chains[c]] : chains, characters: keywords[k].text.count, span: span, rows: n,
                                           columns: columns, toneOffset: toneOffset, frameSeconds: frameSeconds,
                                           rawScore: hit.score) else { return }
-        let p = v.probability(f)
+        let p = v.probability(f, keyword: keywords[k].text)
         let thr = keywords[k].threshold ?? options.threshold
         if let sink = featureSink { sink(k, hit, f) }
         guard p >= thr else { return }

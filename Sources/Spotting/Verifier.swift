@@ -14,7 +14,11 @@ public enum HitFeatures {
         "raw_log_score", "mean_phone_logp", "min_phone_logp", "mean_margin", "min_margin",
         "mean_tone_logp", "min_tone_logp", "best_frame_share", "silence_share", "phones",
         "characters", "log_seconds_per_character", "weak_phone_share",
+        // The keyword's record in the fitting audio (`HitVerifier.Prior`), appended by the verifier.
+        "keyword_false_alarm_rate", "keyword_real_share",
     ]
+    /// Features measured on the hit itself (the rest are the keyword's prior).
+    public static let measured = 13
 
     /// One pronunciation as the decoder runs it: model unit per state, allowed-tone mask per state
     /// (0 = any), and the frame limits per state.
@@ -35,34 +39,37 @@ public enum HitFeatures {
                       toneOffset: Int?) -> (bounds: [Int], score: Float)? {
         let S = chain.units.count
         guard S > 0, rows >= chain.minFrames.reduce(0, +), rows <= chain.maxFrames.reduce(0, +) else { return nil }
-        // Prefix sums of each state's frame score.
-        var prefix = [[Float]](repeating: [Float](repeating: 0, count: rows + 1), count: S)
+        let W = rows + 1
+        // Prefix sums of each state's frame score (flat, S × W).
+        var prefix = [Float](repeating: 0, count: S * W)
         for s in 0..<S {
             for t in 0..<rows {
-                prefix[s][t + 1] = prefix[s][t] + frameScore(chain, s, span, t, columns, toneOffset)
+                prefix[s * W + t + 1] = prefix[s * W + t] + frameScore(chain, s, span, t, columns, toneOffset)
             }
         }
-        // best[s][t]: states 0…s cover frames 0..<t exactly.
-        var best = [[Float]](repeating: [Float](repeating: -.infinity, count: rows + 1), count: S)
-        var from = [[Int]](repeating: [Int](repeating: -1, count: rows + 1), count: S)
+        // best[s][t]: states 0…s cover frames 0..<t exactly; from: where state s started.
+        var best = [Float](repeating: -.infinity, count: S * W)
+        var from = [Int32](repeating: -1, count: S * W)
         for s in 0..<S {
             for t in 1...rows {
-                var b = -Float.infinity, arg = -1
-                for d in chain.minFrames[s]...chain.maxFrames[s] where d <= t {
-                    let prev: Float = s == 0 ? (t - d == 0 ? 0 : -.infinity) : best[s - 1][t - d]
+                var b = -Float.infinity, arg: Int32 = -1
+                let longest = min(chain.maxFrames[s], t)
+                if chain.minFrames[s] > longest { continue }
+                for d in chain.minFrames[s]...longest {
+                    let prev: Float = s == 0 ? (t - d == 0 ? 0 : -.infinity) : best[(s - 1) * W + t - d]
                     guard prev > -.infinity else { continue }
-                    let v = prev + prefix[s][t] - prefix[s][t - d]
-                    if v > b { b = v; arg = t - d }
+                    let v = prev + prefix[s * W + t] - prefix[s * W + t - d]
+                    if v > b { b = v; arg = Int32(t - d) }
                 }
-                best[s][t] = b; from[s][t] = arg
+                best[s * W + t] = b; from[s * W + t] = arg
             }
         }
-        guard best[S - 1][rows] > -.infinity else { return nil }
+        guard best[(S - 1) * W + rows] > -.infinity else { return nil }
         var bounds = [Int](repeating: 0, count: S + 1)
         bounds[S] = rows
         var t = rows
-        for s in stride(from: S - 1, through: 0, by: -1) { t = from[s][t]; bounds[s] = t }
-        return (bounds, best[S - 1][rows])
+        for s in stride(from: S - 1, through: 0, by: -1) { t = Int(from[s * W + t]); bounds[s] = t }
+        return (bounds, best[(S - 1) * W + rows])
     }
 
     /// Log posterior of the state's unit plus, on a toned final, the log posterior of its best allowed tone.
@@ -131,8 +138,40 @@ public enum HitFeatures {
 }
 
 /// Logistic regression over `HitFeatures` (standardised): P(hit is a real occurrence).
+///
+/// Besides what the hit looks like, the regression knows each keyword's record in the fitting
+/// audio (its prior): how often per hour it was a false alarm there, and what share of its
+/// candidates were real. Two-character words that ordinary speech keeps producing (轧了, 没电)
+/// need far stronger evidence than 拖欠工资; per-keyword thresholds used to carry that alone. A
+/// keyword the fit never saw takes the mean prior of the fitted keywords of its length.
 public struct HitVerifier: Sendable, Equatable {
     public static let format = "calltriage-verifier v1"
+
+    /// A keyword's record in the fitting audio: log((false alarms + ½) / hours) and
+    /// log((real + ½) / (candidates + 1)).
+    public struct Prior: Sendable, Equatable {
+        public var falseAlarmRate: Float
+        public var realShare: Float
+        public init(falseAlarmRate: Float, realShare: Float) { self.falseAlarmRate = falseAlarmRate; self.realShare = realShare }
+
+        public static func of(falseAlarms: Int, real: Int, hours: Double) -> Prior {
+            Prior(falseAlarmRate: Float(log((Double(falseAlarms) + 0.5) / max(hours, 1e-6))),
+                  realShare: Float(log((Double(real) + 0.5) / Double(falseAlarms + real + 1))))
+        }
+    }
+    /// Per keyword text; per character count ("*2" … "*5", 5 = five or more) for keywords not fitted.
+    public var priors: [String: Prior] = [:]
+
+    public func prior(of keyword: String) -> Prior {
+        if let p = priors[keyword] { return p }
+        return priors["*\(min(5, max(2, keyword.count)))"] ?? Prior(falseAlarmRate: 0, realShare: 0)
+    }
+
+    /// The full feature row: the hit's measured features and the keyword's prior.
+    public func features(_ measured: [Float], keyword: String) -> [Float] {
+        let p = prior(of: keyword)
+        return measured + [p.falseAlarmRate, p.realShare]
+    }
     public var mean: [Float]
     public var std: [Float]
     public var weights: [Float]
@@ -144,6 +183,10 @@ public struct HitVerifier: Sendable, Equatable {
     public init(mean: [Float], std: [Float], weights: [Float], bias: Float, candidateFloor: Double, notes: [String] = []) {
         self.mean = mean; self.std = std; self.weights = weights; self.bias = bias
         self.candidateFloor = candidateFloor; self.notes = notes
+    }
+
+    public func probability(_ measured: [Float], keyword: String) -> Double {
+        probability(features(measured, keyword: keyword))
     }
 
     public func probability(_ f: [Float]) -> Double {
@@ -228,12 +271,16 @@ public struct HitVerifier: Sendable, Equatable {
         for (i, name) in HitFeatures.names.enumerated() where i < weights.count {
             s += "\(name)\t\(mean[i])\t\(std[i])\t\(weights[i])\n"
         }
+        for k in priors.keys.sorted() {
+            s += "prior:\(k)\t\(priors[k]!.falseAlarmRate)\t\(priors[k]!.realShare)\t-\n"
+        }
         try s.write(to: url, atomically: true, encoding: .utf8)
     }
 
     public init(contentsOf url: URL) throws {
         var floor: Double? = nil, bias: Float? = nil
         var byName: [String: (Float, Float, Float)] = [:]
+        var priors: [String: Prior] = [:]
         for (row, line) in try Lexicon.rows(url, format: HitVerifier.format) {
             switch row[0] {
             case "candidate_floor":
@@ -242,6 +289,11 @@ public struct HitVerifier: Sendable, Equatable {
             case "bias":
                 guard row.count >= 2, let v = Float(row[1]) else { throw ModelFileError(path: url.path, "line \(line): bias is not a number") }
                 bias = v
+            case let name where name.hasPrefix("prior:"):
+                guard row.count >= 3, let a = Float(row[1]), let b = Float(row[2]), name.count > 6 else {
+                    throw ModelFileError(path: url.path, "line \(line): expected prior:KEYWORD<TAB>false-alarm rate<TAB>real share")
+                }
+                priors[String(name.dropFirst(6))] = Prior(falseAlarmRate: a, realShare: b)
             default:
                 guard row.count >= 4, let m = Float(row[1]), let s = Float(row[2]), let w = Float(row[3]), s > 0 else {
                     throw ModelFileError(path: url.path, "line \(line): expected feature<TAB>mean<TAB>std<TAB>weight")
@@ -257,5 +309,6 @@ public struct HitVerifier: Sendable, Equatable {
         guard missing.isEmpty else { throw ModelFileError(path: url.path, "missing features: \(missing.joined(separator: ", "))") }
         self.init(mean: HitFeatures.names.map { byName[$0]!.0 }, std: HitFeatures.names.map { byName[$0]!.1 },
                   weights: HitFeatures.names.map { byName[$0]!.2 }, bias: bias, candidateFloor: floor)
+        self.priors = priors
     }
 }

@@ -77,7 +77,7 @@ struct BenchCommand: ParsableCommand {
         catch { CLI.writeStderr("error: \(error)\n"); throw ExitCode(2) }
         guard !calls.isEmpty else { CLI.writeStderr("error: \(manifest): no usable entries\n"); throw ExitCode(2) }
         let engine = try TriageSetup.engine(keywords: keywords, weights: weights)
-        let spotter = Spotter(model: try SpotSetup.model(model), keywords: engine.keywords)
+        let spotter = try SpotSetup.spotter(model: model, keywords: engine.keywords)
         var opts = BenchRunner.Options()
         opts.workers = workers
         let runner = BenchRunner(engine: engine, spotter: spotter, options: opts)

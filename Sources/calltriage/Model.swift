@@ -121,6 +121,10 @@ struct ModelCommand: ParsableCommand {
         @Option(help: "Output table.") var out: String = "Models/acoustic/thresholds.tsv"
         @Option(help: "Hit verifier (default Models/acoustic/verifier.tsv when present; `none`: raw decoder scores). The thresholds are set on the score it gives.")
         var verifier: String?
+        @Flag(help: "One threshold per --share group instead of one per keyword (for a verifier's score, which already knows each keyword's record; the default with a verifier).")
+        var uniform = false
+        @Flag(help: "One threshold per keyword, also with a verifier.")
+        var perKeyword = false
         @Option(help: ArgumentHelp("Relative share of the false-alarm budget for keywords whose category starts with PREFIX (default 1 each; repeatable), e.g. handoff=0.3.", valueName: "PREFIX=SHARE"))
         var share: [String] = []
 
@@ -175,11 +179,15 @@ struct ModelCommand: ParsableCommand {
             for k in kws {
                 if let m = prefixShares.last(where: { k.category.hasPrefix($0.prefix) }) { keywordShares[k.text] = m.share }
             }
-            let r = ThresholdCalibrator.calibrate(keywords: kws.map(\.text), scores: scores, hours: hours,
-                                                  targetPerHour: targetFa, floor: floor, shares: keywordShares)
+            let isUniform = uniform || (spotter.verifier != nil && !perKeyword)
+            let r = isUniform
+                ? ThresholdCalibrator.uniform(keywords: kws.map(\.text), scores: scores, hours: hours,
+                                              targetPerHour: targetFa, floor: floor, shares: keywordShares)
+                : ThresholdCalibrator.calibrate(keywords: kws.map(\.text), scores: scores, hours: hours,
+                                                targetPerHour: targetFa, floor: floor, shares: keywordShares)
             let shareNote = share.map { " --share \($0)" }.joined()
             try ThresholdTable.write(r.thresholds, notes: [
-                "made by: calltriage model calibrate --target-fa \(targetFa)\(shareNote) --floor \(floor) --scoring \(scoring.rawValue)\(spotter.verifier == nil ? " --verifier none" : "") (\(files.count - failed) files, \(String(format: "%.2f", hours)) h of negative audio)",
+                "made by: calltriage model calibrate --target-fa \(targetFa)\(shareNote) --floor \(floor) --scoring \(scoring.rawValue)\(spotter.verifier == nil ? " --verifier none" : "")\(isUniform ? " (one threshold per share group)" : "") (\(files.count - failed) files, \(String(format: "%.2f", hours)) h of negative audio)",
                 "false alarms at the floor: \(r.negativeHits) (\(String(format: "%.1f", Double(r.negativeHits) / hours)) per hour); tail shape gamma \(String(format: "%.3f", r.gamma))",
             ], to: URL(fileURLWithPath: out))
             CLI.writeStderr("calibrated \(kws.count) keywords on \(String(format: "%.2f", hours)) h (\(r.negativeHits) hits above the floor, gamma \(String(format: "%.2f", r.gamma))) for \(targetFa) false alarms/h → \(out)\n")

@@ -4,6 +4,13 @@ import Foundation
 import Spotting
 
 extension SpotSetup {
+    /// A spotter with the model, keywords and the hit verifier (`verifier(_:)`).
+    static func spotter(model: String?, keywords: [Keyword], verifier: String? = nil) throws -> Spotter {
+        var s = Spotter(model: try SpotSetup.model(model), keywords: keywords)
+        s.verifier = try SpotSetup.verifier(verifier)
+        return s
+    }
+
     /// The hit verifier: `none` → nil; a path → that file (it must load); nil → the model's
     /// `Models/acoustic/verifier.tsv` when it exists.
     static func verifier(_ option: String?) throws -> HitVerifier? {
@@ -67,7 +74,7 @@ extension ModelCommand {
             spotter.verifier = HitVerifier(mean: [], std: [], weights: [], bias: 0, candidateFloor: candidateFloor)
             let files = manifests.flatMap(SpotSetup.labelledAudio)
             guard !files.isEmpty else { throw ValidationError("no audio in \(manifests.joined(separator: ", "))") }
-            var x: [[Float]] = [], y: [Bool] = []
+            var x: [[Float]] = [], y: [Bool] = [], kwOf: [String] = [], fold: [Int] = []
             var dumpLines: [String] = []
             var seconds = 0.0
             let t0 = Date()
@@ -79,25 +86,47 @@ extension ModelCommand {
                 } catch { CLI.writeStderr("warning: \(f.path): \(error)\n"); continue }
                 for (hit, feats) in found {
                     guard let label = FitVerifier.label(hit, f.refs) else { continue }
-                    x.append(feats); y.append(label)
+                    x.append(feats); y.append(label); kwOf.append(hit.keyword); fold.append(i % 2)
                     if dump != nil {
                         dumpLines.append("{\"file\": \(Spot.json(f.path)), \"keyword\": \(Spot.json(hit.keyword)), \"start\": \(hit.start ?? 0), \"end\": \(hit.end ?? 0), \"label\": \(label), \"features\": [\(feats.map { String($0) }.joined(separator: ", "))]}\n")
                     }
                 }
                 if (i + 1) % 200 == 0 { CLI.writeStderr("\(i + 1)/\(files.count) files, \(x.count) candidates\n") }
             }
+            if let d = dump { try dumpLines.joined().write(toFile: d, atomically: true, encoding: .utf8) }
             let positives = y.filter { $0 }.count
             guard positives > 0 && positives < y.count else {
                 CLI.writeStderr("error: need both real hits and false alarms among the candidates (\(positives) real of \(y.count))\n")
                 throw ExitCode(1)
             }
             let hours = seconds / 3600
-            let v = HitVerifier.fit(x, y, l2: l2, candidateFloor: candidateFloor, notes: [
+            // Keyword priors: for the rows the regression learns from, counted on the other half of
+            // the files (so a row's own label is not in its prior); for use, counted on all.
+            func priors(_ use: (Int) -> Bool, hours: Double) -> [String: HitVerifier.Prior] {
+                var fa: [String: Int] = [:], real: [String: Int] = [:]
+                for i in x.indices where use(i) { if y[i] { real[kwOf[i], default: 0] += 1 } else { fa[kwOf[i], default: 0] += 1 } }
+                var out: [String: HitVerifier.Prior] = [:]
+                for k in kws { out[k.text] = .of(falseAlarms: fa[k.text] ?? 0, real: real[k.text] ?? 0, hours: hours) }
+                return out
+            }
+            let byFold = [priors({ fold[$0] == 1 }, hours: hours / 2), priors({ fold[$0] == 0 }, hours: hours / 2)]
+            let rows = x.indices.map { i -> [Float] in
+                let p = byFold[fold[i]][kwOf[i]]!
+                return x[i] + [p.falseAlarmRate, p.realShare]
+            }
+            var all = priors({ _ in true }, hours: hours)
+            for n in 2...5 {
+                let same = kws.filter { min(5, max(2, $0.text.count)) == n }.compactMap { all[$0.text] }
+                guard !same.isEmpty else { continue }
+                all["*\(n)"] = HitVerifier.Prior(falseAlarmRate: same.map(\.falseAlarmRate).reduce(0, +) / Float(same.count),
+                                                 realShare: same.map(\.realShare).reduce(0, +) / Float(same.count))
+            }
+            var v = HitVerifier.fit(rows, y, l2: l2, candidateFloor: candidateFloor, notes: [
                 "made by: calltriage model fit-verifier \(manifests.joined(separator: " ")) --candidate-floor \(candidateFloor) --l2 \(l2)",
                 "\(files.count) files, \(String(format: "%.2f", hours)) h; \(y.count) candidates, \(positives) real, \(y.count - positives) false alarms",
             ])
+            v.priors = all
             try v.write(to: URL(fileURLWithPath: out))
-            if let d = dump { try dumpLines.joined().write(toFile: d, atomically: true, encoding: .utf8) }
             CLI.writeStderr(String(format: "%d candidates (%d real) in %.2f h, %.0f s → %@\n", y.count, positives, hours, Date().timeIntervalSince(t0), out))
         }
 

@@ -61,7 +61,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let engine = try TriageSetup.engine()
-        let spotter = Spotter(model: try SpotSetup.model(nil), keywords: engine.keywords)
+        let spotter = try SpotSetup.spotter(model: nil, keywords: engine.keywords)
         let store: Store
         do { store = try Store(path: db) }
         catch { CLI.writeStderr("error: store \(db): \(error)\n"); throw ExitCode(2) }

@@ -75,6 +75,9 @@ struct Spot: ParsableCommand {
     @Option(help: "Calibrated threshold table to use (default Models/acoustic/thresholds.tsv for the model's list).")
     var thresholds: String?
 
+    @Option(help: "Hit verifier (default Models/acoustic/verifier.tsv when present; `none`: the decoder's raw scores, for which the shipped thresholds are NOT set).")
+    var verifier: String?
+
     @Option(help: "jsonl or ctm.")
     var format: OutputFormat = .jsonl
 
@@ -104,8 +107,7 @@ struct Spot: ParsableCommand {
         let lex = try SpotSetup.lexicon()
         var kws = try SpotSetup.keywords(keywords, lexicon: lex, thresholds: thresholds)
         if let t = threshold { for i in kws.indices { kws[i].threshold = kws[i].threshold.map { max($0, t) } ?? t } }
-        let am = try SpotSetup.model(model)
-        var spotter = Spotter(model: am, keywords: kws)
+        var spotter = try SpotSetup.spotter(model: model, keywords: kws, verifier: verifier)
         if let t = threshold { spotter.options.threshold = t }
         spotter.smoothing = smoothing
         spotter.options.scoring = scoring

@@ -93,7 +93,7 @@ struct TriageCommand: ParsableCommand {
             let sha = try Fingerprint.sha256(path: path)
             let source = TicketDraft.Source(path: path, sha256: sha, duration: (info.duration * 1000).rounded() / 1000, channels: info.channels)
             if let t = transcript, !audioOnly { return TriageInput(id: id, transcript: t, source: source) }
-            if spotter == nil { spotter = Spotter(model: try SpotSetup.model(nil), keywords: engine.keywords) }
+            if spotter == nil { spotter = try SpotSetup.spotter(model: nil, keywords: engine.keywords) }
             let hits = try spotter!.spot(path: path, roles: roles.flatMap(ChannelRoles.init(spec:)))
             return TriageInput(id: id, hits: hits, source: source)
         }
