@@ -73,3 +73,20 @@ final class CalibrationTests: XCTestCase {
         XCTAssertGreaterThan(r.gamma, 1)
     }
 }
+
+final class UniformCalibrationTests: XCTestCase {
+    func testOneThresholdPerShareGroupFromTheNegativeScores() {
+        // 2 h of negatives, 4 keywords, target 3/h: the group {a, b, c} (share 1) may make
+        // 3 · 3/3.5 · 2 h = 5.14 → 5 false alarms; d (share 0.5) 3 · 0.5/3.5 · 2 = 0.86 → 0.
+        let scores: [String: [Double]] = ["a": [0.9, 0.8, 0.7, 0.05], "b": [0.6, 0.5, 0.4], "c": [], "d": [0.3, 0.2]]
+        let r = ThresholdCalibrator.uniform(keywords: ["a", "b", "c", "d"], scores: scores, hours: 2, targetPerHour: 3,
+                                            floor: 0.1, shares: ["d": 0.5])
+        // Group scores ≥ floor, descending: 0.9 0.8 0.7 0.6 0.5 | 0.4 → above the 6th highest.
+        for k in ["a", "b", "c"] { XCTAssertEqual(r.thresholds[k]!, 0.4001, accuracy: 1e-9) }
+        XCTAssertEqual(r.thresholds["d"]!, 0.3001, accuracy: 1e-9, "no false alarm allowed: above its best")
+        XCTAssertEqual(r.negativeHits, 8)
+        // A budget larger than the hits seen: the floor.
+        let loose = ThresholdCalibrator.uniform(keywords: ["a"], scores: scores, hours: 2, targetPerHour: 100, floor: 0.1)
+        XCTAssertEqual(loose.thresholds["a"]!, 0.1)
+    }
+}
