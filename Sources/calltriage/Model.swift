@@ -140,6 +140,7 @@ struct ModelCommand: ParsableCommand {
 
         func run() throws {
             guard targetFa > 0 else { throw ValidationError("--target-fa must be positive") }
+            guard !(uniform && perKeyword) else { throw ValidationError("--uniform and --per-keyword exclude each other") }
             let prefixShares = try shares()
             guard floor > 0 && floor < 1 else { throw ValidationError("--floor must be in (0, 1)") }
             let lex = try SpotSetup.lexicon()
@@ -149,17 +150,7 @@ struct ModelCommand: ParsableCommand {
             spotter.options.threshold = floor
             spotter.options.scoring = scoring
             spotter.verifier = try SpotSetup.verifier(verifier)
-            var files: [String] = []
-            for n in negatives {
-                if n.hasSuffix(".jsonl"), let text = try? String(contentsOfFile: n, encoding: .utf8) {
-                    let base = (n as NSString).deletingLastPathComponent
-                    for line in text.split(separator: "\n") {
-                        if let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let a = o["audio"] as? String {
-                            files.append((base as NSString).appendingPathComponent(a))
-                        }
-                    }
-                } else { files.append(n) }
-            }
+            let files = negatives.flatMap(SpotSetup.labelledAudio).map(\.path)
             var scores: [String: [Double]] = [:]
             var seconds = 0.0, failed = 0
             for (i, f) in files.enumerated() {

@@ -27,20 +27,6 @@ extension ModelCommand {
         @Option(help: "Average posteriors over this many 20 ms frames (1 = off).") var smoothing: Int = 3
         @Option(help: "Hit verifier (default Models/acoustic/verifier.tsv when present; `none`: raw decoder scores).") var verifier: String?
 
-        func entries(_ manifest: String) -> [(path: String, refs: [KWSScorer.Reference])] {
-            guard let text = try? String(contentsOfFile: manifest, encoding: .utf8) else { return [] }
-            let base = (manifest as NSString).deletingLastPathComponent
-            return text.split(separator: "\n").compactMap { line in
-                guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                      let a = o["audio"] as? String else { return nil }
-                let refs = (o["keywords"] as? [[String: Any]] ?? []).compactMap { k -> KWSScorer.Reference? in
-                    guard let t = k["text"] as? String, let s = k["start"] as? Double, let e = k["end"] as? Double else { return nil }
-                    return KWSScorer.Reference(text: t, start: s, end: e)
-                }
-                return ((base as NSString).appendingPathComponent(a), refs)
-            }
-        }
-
         func run() throws {
             let lex = try SpotSetup.lexicon()
             let tables: [String?] = thresholds.isEmpty ? [nil] : thresholds.map { Optional($0) }
@@ -60,9 +46,9 @@ extension ModelCommand {
             var calibratedOutcomes = [[KWSScorer.Outcome]](repeating: [], count: tables.count)
             var seconds = 0.0
             let thresholdOf = calibratedLists.map { l in Dictionary(uniqueKeysWithValues: l.map { ($0.text, $0.threshold ?? 0.5) }) }
-            var list = entries(dev)
+            var list = SpotSetup.labelledAudio(dev)
             if let l = limit { list = Array(list.prefix(l)) }
-            let neg = negatives.map(entries) ?? []
+            let neg = negatives.map(SpotSetup.labelledAudio) ?? []
             let t0 = Date()
             for (i, e) in (list + neg.map { ($0.path, []) }).enumerated() {
                 guard let hits = try? spotter.spot(path: e.path) else { CLI.writeStderr("skipped \(e.path)\n"); continue }

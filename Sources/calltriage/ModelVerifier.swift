@@ -25,7 +25,10 @@ extension SpotSetup {
     /// reference keyword times, or one bare audio path.
     static func labelledAudio(_ path: String) -> [(path: String, refs: [KWSScorer.Reference])] {
         guard path.hasSuffix(".jsonl") else { return [(path, [])] }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            CLI.writeStderr("error: \(path): cannot read the manifest\n")
+            return []
+        }
         let base = (path as NSString).deletingLastPathComponent
         return text.split(separator: "\n").compactMap { line in
             guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],

@@ -52,8 +52,11 @@ struct Spot: ParsableCommand {
         discussion: """
         Without --keywords the model's list (Models/keywords.tsv, with thresholds calibrated on negative \
         audio) is used. Those thresholds are set for triage, which outvotes stray hits: on held-out \
-        synthetic speech they find about 73 % of the keywords with some 340 false alarms per hour for \
-        the whole list. For fewer false alarms raise --threshold (a floor for every keyword) or \
+        synthetic speech they find about 66 % of the keywords with some 110 false alarms per hour for \
+        the whole list. A keyword's score is the hit verifier's probability that the hit is real \
+        (Models/acoustic/verifier.tsv; --verifier none: the decoder's raw score, for which the \
+        shipped thresholds are not set). For fewer false alarms raise --threshold (a floor for every keyword; 0.9: \
+        about 39 % at 8 per hour) or \
         calibrate a table with a lower target and pass it (`calltriage model calibrate NEG --target-fa 10 \
         --out t10.tsv`, then `--thresholds t10.tsv`). A keyword file is one keyword per line, Chinese text, with an optional \
         threshold: `飞线充电 #0.6`. A transcript next to a recording (AUDIO.txt or AUDIO.wav.txt) is \
