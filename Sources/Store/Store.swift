@@ -18,12 +18,24 @@ public final class Store: @unchecked Sendable {
         var config = Configuration()
         config.busyMode = .timeout(busyTimeout)
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        pool = try DatabasePool(path: path, configuration: config)
-        // Two processes may race to migrate a fresh file; the loser retries and finds it done.
+        pool = try Store.open(path: path, configuration: config)
+    }
+
+    /// Two processes may race to create a fresh file: switching it to WAL can fail with "database
+    /// is locked" without waiting for the busy timeout (SQLite does not call the busy handler
+    /// there), and both may try to migrate it. The loser retries and finds the work done.
+    static func open(path: String, configuration: Configuration) throws -> DatabasePool {
         var attempt = 0
         while true {
-            do { try Store.migrator.migrate(pool); break }
-            catch { attempt += 1; if attempt >= 5 { throw error }; Thread.sleep(forTimeInterval: 0.2 * Double(attempt)) }
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try Store.migrator.migrate(pool)
+                return pool
+            } catch {
+                attempt += 1
+                if attempt >= 10 { throw error }
+                Thread.sleep(forTimeInterval: 0.1 * Double(attempt))
+            }
         }
     }
 
