@@ -2,6 +2,7 @@ import ArgumentParser
 import AudioIO
 import Foundation
 import Spotting
+import Triage
 
 extension SpotSetup {
     /// A spotter with the model, keywords and the hit verifier (`verifier(_:)`).
@@ -21,23 +22,21 @@ extension SpotSetup {
         catch { CLI.writeStderr("error: hit verifier: \(error)\n"); throw ExitCode(2) }
     }
 
-    /// Audio paths of a manifest (JSONL with `audio`, relative to the manifest) with their
-    /// reference keyword times, or one bare audio path.
+    /// Audio paths of a manifest (the labelled-set format, `audio` relative to the manifest) with
+    /// their reference keyword times, or one bare audio path. Broken lines are reported and skipped.
     static func labelledAudio(_ path: String) -> [(path: String, refs: [KWSScorer.Reference])] {
         guard path.hasSuffix(".jsonl") else { return [(path, [])] }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            CLI.writeStderr("error: \(path): cannot read the manifest\n")
-            return []
-        }
         let base = (path as NSString).deletingLastPathComponent
-        return text.split(separator: "\n").compactMap { line in
-            guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let a = o["audio"] as? String else { return nil }
-            let refs = (o["keywords"] as? [[String: Any]] ?? []).compactMap { k -> KWSScorer.Reference? in
-                guard let t = k["text"] as? String, let s = k["start"] as? Double, let e = k["end"] as? Double else { return nil }
-                return KWSScorer.Reference(text: t, start: s, end: e)
+        do {
+            let calls = try LabelledSet.read(URL(fileURLWithPath: path)) { CLI.writeStderr("error: \($0)\n") }
+            return calls.compactMap { c in
+                guard let a = c.audio else { return nil }
+                let refs = (c.keywords ?? []).map { KWSScorer.Reference(text: $0.text, start: $0.start, end: $0.end) }
+                return ((base as NSString).appendingPathComponent(a), refs)
             }
-            return ((base as NSString).appendingPathComponent(a), refs)
+        } catch {
+            CLI.writeStderr("error: \(error)\n")
+            return []
         }
     }
 }
