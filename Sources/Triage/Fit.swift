@@ -10,9 +10,15 @@ import Spotting
 /// model serves transcripts and recordings.
 /// A call without a topic label (e.g. letters labelled only with the answering unit) teaches the
 /// topic head when its reference unit belongs to exactly one topic.
+/// A call with a recording can bring the hits the spotter really found in it (`recordedHits`):
+/// they become its audio view, so the heads learn which keywords the spotter hears, misses and
+/// confuses, instead of (or besides, `Options.simulatedWithRecorded`) the simulated view.
 public struct TriageFitter {
     public let engine: TriageEngine
     public var options = Options()
+    /// Spotted hits of a call's recording, by call id (at the keywords' thresholds, with
+    /// `confidence` set as the pipeline sets it). An empty list means "spotted, nothing heard".
+    public var recordedHits: [String: [KeywordHit]] = [:]
 
     public struct Options: Sendable {
         public var epochs = 12
@@ -30,6 +36,9 @@ public struct TriageFitter {
         /// depend far less on the draw.
         public var ensemble = 1
         public var minFeatureCount = 2
+        /// A call with recorded hits keeps its simulated audio view too (false: the recorded view
+        /// replaces it).
+        public var simulatedWithRecorded = true
         public init() {}
     }
 
@@ -109,7 +118,13 @@ public struct TriageFitter {
                     }
                 }
                 let audio = engine.extractor.keywordFeatures(kept)
-                let views = audio.isEmpty ? [full] : [full, audio]
+                var views = audio.isEmpty ? [full] : [full, audio]
+                if let recorded = recordedHits[call.id] {
+                    if !options.simulatedWithRecorded { views = [full] }
+                    // Nothing heard teaches nothing but the prior: such a view is left out.
+                    let r = engine.extractor.keywordFeatures(recorded)
+                    if !r.isEmpty { views.append(r) }
+                }
                 for x in views { for f in x.keys { counts[f, default: 0] += 1 } }
                 let topic = labels.topic ?? labels.units?.first.flatMap { self.topic(forUnit: $0) }
                 if let t = topic {

@@ -16,6 +16,8 @@ extension ModelCommand {
             A line without a topic but with units teaches the topic head when its reference unit \
             belongs to exactly one topic (letters labelled with the answering department). \
             With --dev, the fitted model is scored on a held-out set before it is written.
+
+            Lines with a recording (`audio`) can teach the heads what the spotter really hears:             --spot spots them with the shipped model, keyword list, thresholds and verifier (both             cores), or --audio-hits reads hits already spotted (`calltriage spot ... > hits.jsonl`;             files matched by path). Those hits become the call's audio view, next to the simulated             one (--recorded-only: instead of it). Refit after changing the acoustic model, verifier             or thresholds.
             """)
 
         @Argument(help: "Labelled manifests (JSONL).")
@@ -49,9 +51,21 @@ extension ModelCommand {
         @Option(help: "Audio view: mean number of false keyword hits added per call (short keywords, the ones a spotter confuses).")
         var audioFalseHits: Double = TriageFitter.Options().falseHits
 
+        @Flag(help: "Spot the recordings of lines with `audio` and use the hits as their audio view.")
+        var spot = false
+        @Option(help: "Hits of the recordings from `calltriage spot` (JSONL), used as their audio view.")
+        var audioHits: String?
+        @Flag(help: "With recorded hits, leave out the simulated audio view of those calls.")
+        var recordedOnly = false
+
+        func validate() throws {
+            if spot && audioHits != nil { throw ValidationError("--spot and --audio-hits exclude each other") }
+        }
+
         func run() throws {
             let engine = try TriageSetup.engine(untrained: true)
             var sets: [(calls: [LabelledCall], weight: Double)] = []
+            var recordings: [(id: String, path: String)] = []
             let ws = weights?.split(separator: ",").compactMap { Double($0) } ?? []
             if weights != nil && ws.count != labelled.count {
                 throw ValidationError("--weights needs one number per manifest (\(labelled.count))")
@@ -60,6 +74,8 @@ extension ModelCommand {
                 do {
                     let calls = try LabelledSet.read(URL(fileURLWithPath: path)) { CLI.writeStderr("warning: \($0); skipped\n") }
                     sets.append((calls, ws.isEmpty ? 1 : ws[i]))
+                    let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+                    for c in calls { if let a = c.audio { recordings.append((c.id, a.hasPrefix("/") ? a : base.appendingPathComponent(a).path)) } }
                     CLI.writeStderr("\(path): \(calls.count) calls, weight \(ws.isEmpty ? 1 : ws[i])\n")
                 } catch { CLI.writeStderr("error: \(error)\n"); throw ExitCode(2) }
             }
@@ -68,6 +84,11 @@ extension ModelCommand {
             fitter.options.decay = !constantLearningRate
             fitter.options.ensemble = ensemble
             fitter.options.dropout = audioDropout; fitter.options.falseHits = audioFalseHits
+            fitter.options.simulatedWithRecorded = !recordedOnly
+            if spot || audioHits != nil {
+                if recordings.isEmpty { CLI.writeStderr("warning: no line has `audio`; nothing to spot\n") }
+                fitter.recordedHits = spot ? try RecordedHits.spot(recordings) : try RecordedHits.load(audioHits!, recordings)
+            }
             let v = version ?? "triage-" + ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withFullDate])
             let notes = ["fitted by: calltriage model fit-triage " + CommandLine.arguments.dropFirst(2).joined(separator: " ")] +
                 sets.enumerated().map { "set \($0.offset + 1): \(labelled[$0.offset]) — \($0.element.calls.count) calls, weight \($0.element.weight)" }
@@ -87,6 +108,85 @@ extension ModelCommand {
             do { try model.write(to: URL(fileURLWithPath: out), prune: prune) }
             catch { CLI.writeStderr("error: cannot write \(out): \(error)\n"); throw ExitCode(2) }
             CLI.writeStderr("wrote \(out) (version \(v))\n")
+        }
+    }
+
+    /// The hits of labelled recordings for the triage fit, as the pipeline sees them: the
+    /// model's keyword list at its calibrated thresholds, with the verifier, confidence set.
+    enum RecordedHits {
+        static func spotter() throws -> Spotter {
+            let lex = try SpotSetup.lexicon()
+            return try SpotSetup.spotter(model: nil, keywords: try SpotSetup.keywords(nil, lexicon: lex))
+        }
+
+        /// Spots every recording on both cores; a file that fails is reported and left out (its
+        /// call keeps the simulated view only).
+        static func spot(_ recordings: [(id: String, path: String)]) throws -> [String: [KeywordHit]] {
+            let spotter = try spotter()
+            /// Shared between the workers, always under its lock.
+            final class Shared: @unchecked Sendable {
+                let lock = NSLock()
+                var hits: [String: [KeywordHit]] = [:]
+                var done = 0
+            }
+            let shared = Shared()
+            DispatchQueue.concurrentPerform(iterations: 2) { worker in
+                for i in stride(from: worker, to: recordings.count, by: 2) {
+                    let r = recordings[i]
+                    let result = Result { try spotter.spot(path: r.path) }
+                    shared.lock.lock()
+                    switch result {
+                    case .success(let hits): shared.hits[r.id] = hits
+                    case .failure(let e): CLI.writeStderr("\nerror: \(r.path): \(e); call \(r.id) keeps the simulated view only\n")
+                    }
+                    shared.done += 1
+                    if shared.done % 50 == 0 || shared.done == recordings.count { CLI.writeStderr("\rspotting \(shared.done)/\(recordings.count)   ") }
+                    shared.lock.unlock()
+                }
+            }
+            let out = shared.hits
+            CLI.writeStderr("\n")
+            return out
+        }
+
+        /// Reads `calltriage spot` JSONL; hits are matched to recordings by path (standardised),
+        /// kept at the keyword's threshold and given the pipeline's confidence. Text lines
+        /// (channel "transcript") are skipped. A recording with no line was spotted and heard nothing.
+        static func load(_ file: String, _ recordings: [(id: String, path: String)]) throws -> [String: [KeywordHit]] {
+            let lex = try SpotSetup.lexicon()
+            var thresholds: [String: Double] = [:]
+            for k in try SpotSetup.keywords(nil, lexicon: lex) { thresholds[k.text] = k.threshold ?? KeywordDecoder.Options().threshold }
+            func key(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.path }
+            var byPath: [String: [KeywordHit]] = [:]
+            let text: String
+            do { text = try String(contentsOfFile: file, encoding: .utf8) }
+            catch { CLI.writeStderr("error: cannot read \(file): \(error)\n"); throw ExitCode(2) }
+            struct Line: Decodable { var file: String; var channel: String?; var keyword: String; var start: Double?; var end: Double?; var score: Double }
+            var bad = 0
+            for (n, l) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !l.trimmingCharacters(in: .whitespaces).isEmpty {
+                guard let h = try? JSONDecoder().decode(Line.self, from: Data(l.utf8)) else {
+                    bad += 1
+                    if bad <= 5 { CLI.writeStderr("warning: \(file):\(n + 1): not a spot hit line; skipped\n") }
+                    continue
+                }
+                if h.channel == "transcript" { continue }
+                guard let t = thresholds[h.keyword], h.score >= t else { continue }
+                byPath[key(h.file), default: []].append(KeywordHit(keyword: h.keyword, start: h.start, end: h.end, score: h.score, channel: h.channel,
+                                                                   confidence: KeywordHit.confidence(score: h.score, threshold: t)))
+            }
+            var out: [String: [KeywordHit]] = [:]
+            var matched = 0
+            for r in recordings {
+                let hits = byPath[key(r.path)]
+                if hits != nil { matched += 1 }
+                out[r.id] = hits ?? []
+            }
+            CLI.writeStderr("\(file): hits for \(matched) of \(recordings.count) recordings\n")
+            if matched == 0 && !recordings.isEmpty {
+                CLI.writeStderr("error: no recording of the manifests appears in \(file) (paths are compared after resolving them)\n")
+                throw ExitCode(2)
+            }
+            return out
         }
     }
 

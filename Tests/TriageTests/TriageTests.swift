@@ -296,6 +296,41 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(both.heads["topic"]!.ranked(FeatureExtractor.textFeatures("暖气不热")).first?.label, "heating")
     }
 
+    /// Hits spotted in a call's recording become one more audio view of that call (an empty list
+    /// adds none), next to the simulated one or instead of it; what only the spotter heard is
+    /// learnt for the call's labels.
+    func testRecordedHitsBecomeTheCallsAudioView() {
+        let texts: [(String, String)] = [
+            ("我家暖气不热，屋里冷", "heating"), ("暖气片冰凉的，没人管", "heating"), ("请问暖气费怎么交", "heating"),
+            ("整栋楼停电了，冰箱都化了", "power_supply"), ("又停电了，什么时候来电", "power_supply"), ("停电一整天了", "power_supply"),
+        ]
+        let calls = texts.enumerated().map { i, t in
+            LabelledCall(id: "c\(i)", transcript: t.0, labels: .init(type: "complain", topic: t.1, units: ["X"], handoff: nil))
+        }
+        func fit(_ recorded: [String: [KeywordHit]], simulated: Bool = true) -> (TriageModel, TriageFitter.Report) {
+            var f = TriageFitter(engine: Shared.toyEngine)
+            f.options.epochs = 20; f.options.minFeatureCount = 1; f.options.dropout = 0
+            f.options.simulatedWithRecorded = simulated
+            f.recordedHits = recorded
+            return f.fit([(calls, 1)], version: "t", notes: [])
+        }
+        // The spotter "hears" 垃圾 in every heating call (a false alarm the transcripts never show).
+        let heard = KeywordHit(keyword: "垃圾", start: 1, end: 1.5, score: 0.9, confidence: 0.8)
+        var recorded: [String: [KeywordHit]] = [:]
+        for i in 0..<3 { recorded["c\(i)"] = [heard] }
+        recorded["c3"] = []                                  // spotted, nothing heard: no view
+        let (plain, plainReport) = fit([:])
+        let (withRec, recReport) = fit(recorded)
+        let (onlyRec, onlyReport) = fit(recorded, simulated: false)
+        XCTAssertEqual(plainReport.examples["topic"], 12, "transcript + simulated view per call")
+        XCTAssertEqual(recReport.examples["topic"], 15, "plus one recorded view for each of the three heating calls")
+        XCTAssertEqual(onlyReport.examples["topic"], 11, "heating calls: transcript + recorded; c3 (heard nothing): transcript only; c4, c5: + simulated")
+        XCTAssertNil(plain.heads["topic"]!.weights["k:垃圾"])
+        let x = Shared.toyEngine.extractor.keywordFeatures([heard])
+        XCTAssertEqual(withRec.heads["topic"]!.ranked(x).first?.label, "heating")
+        XCTAssertEqual(onlyRec.heads["topic"]!.ranked(x).first?.label, "heating")
+    }
+
     func testModelFileRoundTripAndErrors() throws {
         var clf = SoftmaxClassifier(labels: ["a", "b", "c"])
         clf.fit(data())
