@@ -69,6 +69,45 @@ final class TriageCLITests: XCTestCase {
         XCTAssertEqual((d["topic"] as? [String: Any])?["value"] as? String, "power_supply")
     }
 
+    /// `--audio-hits`: hits from `calltriage spot` are matched to the manifest's recordings by
+    /// resolved path; a file that matches none of them is refused, and `--spot` excludes it.
+    func testFitTriageReadsSpottedHitsByPath() throws {
+        let dir = tmp("fit-hits")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("calls.jsonl"), out = dir.appendingPathComponent("w.tsv")
+        var lines: [String] = []
+        for i in 0..<6 {
+            lines.append(#"{"id": "h\#(i)", "audio": "audio/h\#(i).wav", "transcript": "暖气不热\#(i)天了", "labels": {"type": "complain", "topic": "heating", "units": ["RLGS"], "handoff": null}}"#)
+            lines.append(#"{"id": "p\#(i)", "audio": "audio/p\#(i).wav", "transcript": "突然停电了\#(i)个小时", "labels": {"type": "complain", "topic": "power_supply", "units": ["GDGS"], "handoff": null}}"#)
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: data, atomically: true, encoding: .utf8)
+        let hits = dir.appendingPathComponent("hits.jsonl")
+        // Relative paths are resolved from the working directory, as `spot` printed them.
+        try """
+        {"file": "\(dir.path)/audio/h0.wav", "channel": "caller", "keyword": "暖气", "start": 1.0, "end": 1.5, "score": 0.95}
+        {"file": "\(dir.path)/./audio/p0.wav", "channel": "caller", "keyword": "停电", "start": 2.0, "end": 2.4, "score": 0.91}
+        {"file": "\(dir.path)/audio/p0.wav", "channel": "transcript", "keyword": "停电", "start": null, "end": null, "score": 1.0}
+        not json
+
+        """.write(to: hits, atomically: true, encoding: .utf8)
+        let f = try CLIRunner.run(["model", "fit-triage", data.path, "--audio-hits", hits.path, "--out", out.path, "--epochs", "2"])
+        XCTAssertEqual(f.status, 0, f.stderr)
+        XCTAssertTrue(f.stderr.contains("hits for 2 of 12 recordings"), f.stderr)
+        XCTAssertTrue(f.stderr.contains("hits.jsonl:4: not a spot hit line"), f.stderr)
+
+        let other = dir.appendingPathComponent("other.jsonl")
+        try #"{"file": "/elsewhere/x.wav", "channel": "caller", "keyword": "暖气", "start": 1.0, "end": 1.5, "score": 0.95}"#
+            .write(to: other, atomically: true, encoding: .utf8)
+        let g = try CLIRunner.run(["model", "fit-triage", data.path, "--audio-hits", other.path, "--out", out.path, "--epochs", "1"])
+        XCTAssertEqual(g.status, 2)
+        XCTAssertTrue(g.stderr.contains("no recording of the manifests appears in"), g.stderr)
+
+        let both = try CLIRunner.run(["model", "fit-triage", data.path, "--spot", "--audio-hits", hits.path, "--out", out.path])
+        XCTAssertNotEqual(both.status, 0)
+        XCTAssertTrue(both.stderr.contains("exclude each other"), both.stderr)
+    }
+
     /// The shipped weights on the committed held-out calls (written apart from all training data):
     /// a floor well under the measured figures (BENCHMARKS.md), so a broken refit cannot land.
     func testShippedWeightsOnHeldOutCalls() throws {
