@@ -17,7 +17,12 @@ extension ModelCommand {
             belongs to exactly one topic (letters labelled with the answering department). \
             With --dev, the fitted model is scored on a held-out set before it is written.
 
-            Lines with a recording (`audio`) can teach the heads what the spotter really hears:             --spot spots them with the shipped model, keyword list, thresholds and verifier (both             cores), or --audio-hits reads hits already spotted (`calltriage spot ... > hits.jsonl`;             files matched by path). Those hits become the call's audio view, next to the simulated             one (--recorded-only: instead of it). Refit after changing the acoustic model, verifier             or thresholds.
+            Lines with a recording (`audio`) can teach the heads what the spotter really hears: \
+            --spot spots them with the shipped model, keyword list, thresholds and verifier (both \
+            cores), or --audio-hits reads hits already spotted (`calltriage spot ... > hits.jsonl`; \
+            files matched by path). Those hits become the call's audio view, next to the simulated \
+            one (--recorded-only: instead of it). Call ids must be unique across the manifests. \
+            Refit after changing the acoustic model, verifier, thresholds or keyword list.
             """)
 
         @Argument(help: "Labelled manifests (JSONL).")
@@ -87,6 +92,13 @@ extension ModelCommand {
             fitter.options.simulatedWithRecorded = !recordedOnly
             if spot || audioHits != nil {
                 if recordings.isEmpty { CLI.writeStderr("warning: no line has `audio`; nothing to spot\n") }
+                // Recorded hits are found by call id: an id used twice would lend one call's hits to another.
+                var seen = Set<String>()
+                let dup = sets.flatMap { $0.calls.map(\.id) }.filter { !seen.insert($0).inserted }
+                if !dup.isEmpty {
+                    CLI.writeStderr("error: call ids used more than once across the manifests (\(dup.prefix(5).joined(separator: ", "))\(dup.count > 5 ? ", …" : "")); recorded hits are matched by id\n")
+                    throw ExitCode(2)
+                }
                 fitter.recordedHits = spot ? try RecordedHits.spot(recordings) : try RecordedHits.load(audioHits!, recordings)
             }
             let v = version ?? "triage-" + ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withFullDate])

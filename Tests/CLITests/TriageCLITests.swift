@@ -70,7 +70,8 @@ final class TriageCLITests: XCTestCase {
     }
 
     /// `--audio-hits`: hits from `calltriage spot` are matched to the manifest's recordings by
-    /// resolved path; a file that matches none of them is refused, and `--spot` excludes it.
+    /// resolved path; a file that matches none of them is refused, so are call ids used twice (hits
+    /// are found by id), and `--spot` excludes it.
     func testFitTriageReadsSpottedHitsByPath() throws {
         let dir = tmp("fit-hits")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -102,6 +103,10 @@ final class TriageCLITests: XCTestCase {
         let g = try CLIRunner.run(["model", "fit-triage", data.path, "--audio-hits", other.path, "--out", out.path, "--epochs", "1"])
         XCTAssertEqual(g.status, 2)
         XCTAssertTrue(g.stderr.contains("no recording of the manifests appears in"), g.stderr)
+
+        let twice = try CLIRunner.run(["model", "fit-triage", data.path, data.path, "--audio-hits", hits.path, "--out", out.path, "--epochs", "1"])
+        XCTAssertEqual(twice.status, 2)
+        XCTAssertTrue(twice.stderr.contains("call ids used more than once across the manifests (h0, p0"), twice.stderr)
 
         let both = try CLIRunner.run(["model", "fit-triage", data.path, "--spot", "--audio-hits", hits.path, "--out", out.path])
         XCTAssertNotEqual(both.status, 0)
