@@ -52,28 +52,41 @@ public struct LabelledSetError: Error, CustomStringConvertible, Sendable {
     public var description: String { "\(path):\(line): \(detail)" }
 }
 
-public enum LabelledSet {
-    /// Reads a manifest. A line that is not valid JSON or lacks an id is reported through `bad`
-    /// (with file and line) and skipped, so one broken line does not stop a batch.
-    public static func read(_ url: URL, bad: (LabelledSetError) -> Void = { _ in }) throws -> [LabelledCall] {
+/// JSON Lines: one JSON object a line; blank lines and `#` or `//` comment lines are skipped. A
+/// line that does not decode is reported through `bad` (its 1-based number and the error) and
+/// skipped, so one broken line does not stop a batch.
+public enum JSONLines {
+    public static func read<T: Decodable>(_ url: URL, as type: T.Type, what: String = "file",
+                                          bad: (_ line: Int, _ error: Error) -> Void) throws -> [(line: Int, value: T)] {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw LabelledSetError(path: url.path, line: 0, detail: "cannot read manifest (missing or not UTF-8)")
+            throw LabelledSetError(path: url.path, line: 0, detail: "cannot read \(what) (missing or not UTF-8)")
         }
-        var out: [LabelledCall] = []
+        var out: [(line: Int, value: T)] = []
         let dec = JSONDecoder()
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix("//") { continue }
-            do {
-                let call = try dec.decode(LabelledCall.self, from: Data(line.utf8))
-                if call.transcript == nil && call.audio == nil {
-                    bad(LabelledSetError(path: url.path, line: i + 1, detail: "call '\(call.id)' has neither transcript nor audio"))
-                    continue
-                }
-                out.append(call)
-            } catch {
-                bad(LabelledSetError(path: url.path, line: i + 1, detail: "not a labelled call: \(Self.describe(error))"))
+            do { out.append((i + 1, try dec.decode(T.self, from: Data(line.utf8)))) }
+            catch { bad(i + 1, error) }
+        }
+        return out
+    }
+}
+
+public enum LabelledSet {
+    /// Reads a manifest. A line that is not valid JSON or lacks an id is reported through `bad`
+    /// (with file and line) and skipped, so one broken line does not stop a batch.
+    public static func read(_ url: URL, bad: (LabelledSetError) -> Void = { _ in }) throws -> [LabelledCall] {
+        let lines = try JSONLines.read(url, as: LabelledCall.self, what: "manifest") { n, error in
+            bad(LabelledSetError(path: url.path, line: n, detail: "not a labelled call: \(Self.describe(error))"))
+        }
+        var out: [LabelledCall] = []
+        for (n, call) in lines {
+            if call.transcript == nil && call.audio == nil {
+                bad(LabelledSetError(path: url.path, line: n, detail: "call '\(call.id)' has neither transcript nor audio"))
+                continue
             }
+            out.append(call)
         }
         return out
     }

@@ -99,7 +99,8 @@ extension ModelCommand {
                     CLI.writeStderr("error: call ids used more than once across the manifests (\(dup.prefix(5).joined(separator: ", "))\(dup.count > 5 ? ", …" : "")); recorded hits are matched by id\n")
                     throw ExitCode(2)
                 }
-                fitter.recordedHits = spot ? try RecordedHits.spot(recordings) : try RecordedHits.load(audioHits!, recordings)
+                fitter.recordedHits = spot ? try RecordedHits.spot(recordings, keywords: engine.keywords)
+                    : try RecordedHits.load(audioHits!, recordings, keywords: engine.keywords)
             }
             let v = version ?? "triage-" + ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withFullDate])
             let notes = ["fitted by: calltriage model fit-triage " + CommandLine.arguments.dropFirst(2).joined(separator: " ")] +
@@ -126,15 +127,10 @@ extension ModelCommand {
     /// The hits of labelled recordings for the triage fit, as the pipeline sees them: the
     /// model's keyword list at its calibrated thresholds, with the verifier, confidence set.
     enum RecordedHits {
-        static func spotter() throws -> Spotter {
-            let lex = try SpotSetup.lexicon()
-            return try SpotSetup.spotter(model: nil, keywords: try SpotSetup.keywords(nil, lexicon: lex))
-        }
-
         /// Spots every recording on both cores; a file that fails is reported and left out (its
         /// call keeps the simulated view only).
-        static func spot(_ recordings: [(id: String, path: String)]) throws -> [String: [KeywordHit]] {
-            let spotter = try spotter()
+        static func spot(_ recordings: [(id: String, path: String)], keywords: [Keyword]) throws -> [String: [KeywordHit]] {
+            let spotter = try SpotSetup.spotter(model: nil, keywords: keywords)
             /// Shared between the workers, always under its lock.
             final class Shared: @unchecked Sendable {
                 let lock = NSLock()
@@ -164,24 +160,21 @@ extension ModelCommand {
         /// Reads `calltriage spot` JSONL; hits are matched to recordings by path (standardised),
         /// kept at the keyword's threshold and given the pipeline's confidence. Text lines
         /// (channel "transcript") are skipped. A recording with no line was spotted and heard nothing.
-        static func load(_ file: String, _ recordings: [(id: String, path: String)]) throws -> [String: [KeywordHit]] {
-            let lex = try SpotSetup.lexicon()
+        static func load(_ file: String, _ recordings: [(id: String, path: String)], keywords: [Keyword]) throws -> [String: [KeywordHit]] {
             var thresholds: [String: Double] = [:]
-            for k in try SpotSetup.keywords(nil, lexicon: lex) { thresholds[k.text] = k.threshold ?? KeywordDecoder.Options().threshold }
+            for k in keywords { thresholds[k.text] = k.threshold ?? KeywordDecoder.Options().threshold }
             func key(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.path }
-            var byPath: [String: [KeywordHit]] = [:]
-            let text: String
-            do { text = try String(contentsOfFile: file, encoding: .utf8) }
-            catch { CLI.writeStderr("error: cannot read \(file): \(error)\n"); throw ExitCode(2) }
             struct Line: Decodable { var file: String; var channel: String?; var keyword: String; var start: Double?; var end: Double?; var score: Double }
             var bad = 0
-            for (n, l) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !l.trimmingCharacters(in: .whitespaces).isEmpty {
-                guard let h = try? JSONDecoder().decode(Line.self, from: Data(l.utf8)) else {
+            let lines: [(line: Int, value: Line)]
+            do {
+                lines = try JSONLines.read(URL(fileURLWithPath: file), as: Line.self, what: "hits file") { n, _ in
                     bad += 1
-                    if bad <= 5 { CLI.writeStderr("warning: \(file):\(n + 1): not a spot hit line; skipped\n") }
-                    continue
+                    if bad <= 5 { CLI.writeStderr("warning: \(file):\(n): not a spot hit line; skipped\n") }
                 }
-                if h.channel == "transcript" { continue }
+            } catch { CLI.writeStderr("error: \(error)\n"); throw ExitCode(2) }
+            var byPath: [String: [KeywordHit]] = [:]
+            for (_, h) in lines where h.channel != "transcript" {
                 guard let t = thresholds[h.keyword], h.score >= t else { continue }
                 byPath[key(h.file), default: []].append(KeywordHit(keyword: h.keyword, start: h.start, end: h.end, score: h.score, channel: h.channel,
                                                                    confidence: KeywordHit.confidence(score: h.score, threshold: t)))
