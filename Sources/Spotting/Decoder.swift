@@ -102,11 +102,12 @@ public final class KeywordDecoder {
     private var chainLive: [Int32] = []
     private var usedToneMasks: [Int] = []   // the allowed-tone masks some state uses (the tone term is needed for those only)
     // Flat per-state arrays over all chains (no per-frame allocation).
-    private var score: [Float] = []
+    private var score: [Float] = []         // a path's Σ over its states of each state's mean frame score
     private var length: [Int32] = []
     private var startFrame: [Int32] = []
     private var inState: [Int32] = []
     private var segSum: [Float] = []        // score of the current state's segment
+    private var segMean: [Float] = []       // segSum / inState, kept so it is divided once
     private var doneMeans: [Float] = []     // Σ mean score of the completed earlier states
     private var completed: [Float]
     private let logFloor: [Float]          // log of each keyword's threshold, for pruning
@@ -117,6 +118,7 @@ public final class KeywordDecoder {
     private let frameOffset: Double       // time of frame 0's centre
     private var candidates: [[KeywordHit]]
     private var pendingBest: [KeywordHit?]
+    private var hasPending: [Bool]           // pendingBest[k] != nil, cheap to test every frame
     private var pendingFrames: [(first: Int32, last: Int32, chain: Int32)]
     /// Second pass (nil: the raw score is the hit's score). Candidates need `candidateFloor`.
     public let verifier: HitVerifier?
@@ -144,6 +146,7 @@ public final class KeywordDecoder {
         self.channel = channel
         candidates = Array(repeating: [], count: keywords.count)
         pendingBest = Array(repeating: nil, count: keywords.count)
+        hasPending = Array(repeating: false, count: keywords.count)
         pendingFrames = Array(repeating: (0, 0, 0), count: keywords.count)
         completed = [Float](repeating: -.infinity, count: keywords.count)
         logFloor = keywords.map { Float(log(verifier?.candidateFloor ?? $0.threshold ?? options.threshold)) }
@@ -157,8 +160,8 @@ public final class KeywordDecoder {
                 guard units.count == p.count, !units.isEmpty else { continue }
                 let tones = pi < kw.toneMasks.count && kw.toneMasks[pi].count == p.count ? kw.toneMasks[pi]
                     : [UInt8](repeating: 0, count: p.count)
-                let mins = p.map { Int32(PhoneSet.initials.contains($0) ? options.minFramesInitial : options.minFramesFinal) }
-                let maxs = p.map { Int32(PhoneSet.initials.contains($0) ? options.maxFramesInitial : options.maxFramesFinal) }
+                let mins = p.map { Int32(PhoneSet.initialSet.contains($0) ? options.minFramesInitial : options.minFramesFinal) }
+                let maxs = p.map { Int32(PhoneSet.initialSet.contains($0) ? options.maxFramesInitial : options.maxFramesFinal) }
                 chainInKeyword.append(Int32(keywordChains[k].count))
                 chainKeyword.append(k); chainOffset.append(total); chainCount.append(units.count)
                 keywordChains[k].append(HitFeatures.Chain(units: units, tones: toneOffset == nil ? [UInt8](repeating: 0, count: p.count) : tones,
@@ -177,6 +180,7 @@ public final class KeywordDecoder {
         startFrame = [Int32](repeating: 0, count: total)
         inState = [Int32](repeating: 0, count: total)
         segSum = [Float](repeating: 0, count: total)
+        segMean = [Float](repeating: 0, count: total)
         doneMeans = [Float](repeating: 0, count: total)
         if verifier != nil {
             // A hit is verified at most 0.3 s after it ends, or when a later hit of its keyword
@@ -194,7 +198,6 @@ public final class KeywordDecoder {
         var toneTerm = [Float](repeating: 0, count: 64)   // per allowed-tone mask, this frame
         let toneWeight = options.toneWeight
         let stateFloor = options.stateFloor
-        let chainOffset = self.chainOffset, chainCount = self.chainCount, chainKeyword = self.chainKeyword
         let nk = keywords.count
         let posteriorScoring = options.scoring == .posterior
         for r in 0..<rows {
@@ -203,12 +206,24 @@ public final class KeywordDecoder {
                 let dst = (frame % ringRows) * u
                 for j in 0..<u { ring[dst + j] = logPost[r * u + j] }
             }
+            if let to = self.toneOffset {
+                let base = r * u + to
+                var tb = -Float.infinity
+                for j in 0..<AcousticModel.toneClasses.count { tb = max(tb, logPost[base + j]) }
+                if posteriorScoring { tb = 0 }
+                for m in usedToneMasks {
+                    var v = -Float.infinity
+                    for t in 1...5 where m & (1 << t) != 0 { v = max(v, logPost[base + t]) }
+                    toneTerm[m] = v > -.infinity ? toneWeight * (v - tb) : 0
+                }
+            }
             logPost.withUnsafeBufferPointer { lpAll in
             score.withUnsafeMutableBufferPointer { score in
             length.withUnsafeMutableBufferPointer { length in
             startFrame.withUnsafeMutableBufferPointer { startFrame in
             inState.withUnsafeMutableBufferPointer { inState in
             segSum.withUnsafeMutableBufferPointer { segSum in
+            segMean.withUnsafeMutableBufferPointer { segMean in
             doneMeans.withUnsafeMutableBufferPointer { doneMeans in
             completed.withUnsafeMutableBufferPointer { completed in
             completedStart.withUnsafeMutableBufferPointer { completedStart in
@@ -218,20 +233,16 @@ public final class KeywordDecoder {
             stMin.withUnsafeBufferPointer { minFrames in
             stMax.withUnsafeBufferPointer { maxStay in
             logFloor.withUnsafeBufferPointer { logFloor in
+            chainOffset.withUnsafeBufferPointer { chainOffset in
+            chainCount.withUnsafeBufferPointer { chainCount in
+            chainKeyword.withUnsafeBufferPointer { chainKeyword in
+            chainInKeyword.withUnsafeBufferPointer { chainInKeyword in
+            toneTerm.withUnsafeBufferPointer { toneTerm in
+            completedChain.withUnsafeMutableBufferPointer { completedChain in
                 let row = lpAll.baseAddress! + r * u
                 var best = -Float.infinity
                 for j in 0..<nPhones { best = max(best, row[j]) }
                 if posteriorScoring { best = 0 }
-                if let to = self.toneOffset {
-                    var tb = -Float.infinity
-                    for j in 0..<AcousticModel.toneClasses.count { tb = max(tb, row[to + j]) }
-                    if posteriorScoring { tb = 0 }
-                    for m in usedToneMasks {
-                        var v = -Float.infinity
-                        for t in 1...5 where m & (1 << t) != 0 { v = max(v, row[to + t]) }
-                        toneTerm[m] = v > -.infinity ? toneWeight * (v - tb) : 0
-                    }
-                }
                 for k in 0..<nk { completed[k] = -.infinity }
                 for c in 0..<chainOffset.count {
                     let o = chainOffset[c]
@@ -242,8 +253,8 @@ public final class KeywordDecoder {
                     // Last state first, so each update reads the previous frame's values.
                     // A path's score is the mean over its states of each state's mean frame
                     // score, so every phone of the keyword counts equally, however short.
-                    let nS = Float(n)
-                    let floorMean = logFloor[kIndex]
+                    // The pruning rule "completed states' sum / n < log floor", without dividing.
+                    let floorSum = logFloor[kIndex] * Float(n)
                     var live: Int32 = 0
                     var s = n - 1
                     while s >= 0 {
@@ -252,27 +263,30 @@ public final class KeywordDecoder {
                         if s > 0 && length[i] == 0 && length[i - 1] == 0 { s -= 1; continue }
                         let e = row[Int(units[i])] - best + toneTerm[Int(tones[i])]
                         let alive = length[i] > 0 && length[i] + 1 <= maxFrames && inState[i] < maxStay[i]
-                        let stayPartial = alive ? (doneMeans[i] + (segSum[i] + e) / Float(inState[i] + 1)) / Float(s + 1) : -.infinity
+                        // Partial scores are kept as sums over the states so far (the mean is their
+                        // sum / (s + 1), the same divisor for staying and entering).
+                        let stayMean = alive ? (segSum[i] + e) / Float(inState[i] + 1) : 0
+                        let stayPartial = alive ? doneMeans[i] + stayMean : -.infinity
                         var enterPartial = -Float.infinity
                         var enterDone: Float = 0
                         if s == 0 {
                             if e >= stateFloor { enterPartial = e }
                         } else if inState[i - 1] >= minFrames[i - 1] && length[i - 1] > 0 {
-                            let prevMean = segSum[i - 1] / Float(inState[i - 1])
+                            let prevMean = segMean[i - 1]
                             enterDone = doneMeans[i - 1] + prevMean
-                            if prevMean >= stateFloor { enterPartial = (enterDone + e) / Float(s + 1) }
+                            if prevMean >= stateFloor { enterPartial = enterDone + e }
                         }
                         // Exact pruning: later states score ≤ 0, so a path whose completed
                         // states already average below the keyword's threshold can never pass.
-                        if s > 0 && enterDone / nS < floorMean { enterPartial = -.infinity }
-                        if alive && stayPartial >= enterPartial && doneMeans[i] / nS >= floorMean {
-                            segSum[i] += e; inState[i] += 1; length[i] += 1
+                        if s > 0 && enterDone < floorSum { enterPartial = -.infinity }
+                        if alive && stayPartial >= enterPartial && doneMeans[i] >= floorSum {
+                            segSum[i] += e; segMean[i] = stayMean; inState[i] += 1; length[i] += 1
                             score[i] = stayPartial
                             live += 1
                         } else if enterPartial > -.infinity {
                             let from = s == 0 ? t : startFrame[i - 1]
                             let len: Int32 = s == 0 ? 1 : length[i - 1] + 1
-                            segSum[i] = e; inState[i] = 1; doneMeans[i] = enterDone
+                            segSum[i] = e; segMean[i] = e; inState[i] = 1; doneMeans[i] = enterDone
                             length[i] = len; startFrame[i] = from; score[i] = enterPartial
                             live += 1
                         } else {
@@ -283,7 +297,7 @@ public final class KeywordDecoder {
                     chainLive[c] = live
                     let last = o + n - 1
                     if inState[last] >= minFrames[last] && length[last] > 0 {
-                        let mean = score[last]
+                        let mean = score[last] / Float(n)
                         if mean > completed[kIndex] {
                             completed[kIndex] = mean
                             completedStart[kIndex] = startFrame[last]
@@ -291,8 +305,8 @@ public final class KeywordDecoder {
                         }
                     }
                 }
-            }}}}}}}}}}}}}}}
-            for k in 0..<nk where completed[k] > -.infinity || pendingBest[k] != nil {
+            }}}}}}}}}}}}}}}}}}}}}}
+            for k in 0..<nk where completed[k] > -.infinity || hasPending[k] {
                 let conf = completed[k] > -.infinity ? Double(expf(completed[k])) : 0
                 track(k, conf: conf, start: completedStart[k], chain: completedChain[k], t: t)
             }
@@ -311,9 +325,9 @@ public final class KeywordDecoder {
                                  confidence: KeywordHit.confidence(score: conf, threshold: thr))
             if let p = pendingBest[k] {
                 if overlaps(p, hit) { if hit.score >= p.score { pendingBest[k] = hit; pendingFrames[k] = (start, t, chain) } }
-                else { emit(k); pendingBest[k] = hit; pendingFrames[k] = (start, t, chain) }
+                else { emit(k); pendingBest[k] = hit; hasPending[k] = true; pendingFrames[k] = (start, t, chain) }
             } else {
-                pendingBest[k] = hit; pendingFrames[k] = (start, t, chain)
+                pendingBest[k] = hit; hasPending[k] = true; pendingFrames[k] = (start, t, chain)
             }
         } else if let p = pendingBest[k], let end = p.end, frameOffset + Double(t) * frameSeconds > end + 0.3 {
             emit(k)
@@ -325,6 +339,7 @@ public final class KeywordDecoder {
     private func emit(_ k: Int) {
         guard var hit = pendingBest[k] else { return }
         pendingBest[k] = nil
+        hasPending[k] = false
         guard let v = verifier else { candidates[k].append(hit); return }
         let (first, last) = (Int(pendingFrames[k].first), Int(pendingFrames[k].last))
         let n = last - first + 1

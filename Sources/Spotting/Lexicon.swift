@@ -23,12 +23,20 @@ public struct Lexicon: Sendable {
 
     /// Loads `chars.tsv` and `words.tsv` from a lexicon folder.
     public init(directory: URL) throws {
+        // ~1,300 distinct spellings among ~40,000 readings: parse each once.
+        var parsed: [Substring: Syllable?] = [:]
+        func syllable(_ text: Substring) -> Syllable? {
+            if let known = parsed[text] { return known }
+            let s = Syllable(String(text))
+            parsed[text] = s
+            return s
+        }
         let cpath = directory.appendingPathComponent("chars.tsv")
         for (row, line) in try Lexicon.rows(cpath, format: Lexicon.charsFormat) {
             guard row.count == 2, row[0].count == 1, let c = row[0].first else {
                 throw ModelFileError(path: cpath.path, "line \(line): expected `char<TAB>readings`")
             }
-            let ss = row[1].split(separator: ",").compactMap { Syllable(String($0)) }
+            let ss = row[1].split(separator: ",").compactMap(syllable)
             guard !ss.isEmpty else { throw ModelFileError(path: cpath.path, "line \(line): no valid pinyin in '\(row[1])'") }
             chars[c] = ss
         }
@@ -36,7 +44,7 @@ public struct Lexicon: Sendable {
         if FileManager.default.fileExists(atPath: wpath.path) {
             for (row, line) in try Lexicon.rows(wpath, format: Lexicon.wordsFormat) {
                 guard row.count == 2 else { throw ModelFileError(path: wpath.path, "line \(line): expected `word<TAB>pinyin`") }
-                let ss = row[1].split(separator: " ").compactMap { Syllable(String($0)) }
+                let ss = row[1].split(separator: " ").compactMap(syllable)
                 guard ss.count == row[0].count else {
                     throw ModelFileError(path: wpath.path, "line \(line): \(row[0].count) characters but \(ss.count) syllables")
                 }
@@ -72,13 +80,21 @@ public struct Lexicon: Sendable {
         var out: [([String], Int)] = []
         var headerSeen = false
         for (i, l) in lines.enumerated() {
-            let t = l.trimmingCharacters(in: .whitespaces)
+            let t = trimmed(Substring(l))
             if t.isEmpty || t.hasPrefix("#") { continue }
             if !headerSeen { headerSeen = true; continue }
-            out.append((l.split(separator: "\t", omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces) }, i + 2))
+            out.append((l.split(separator: "\t", omittingEmptySubsequences: false).map { String(trimmed($0)) }, i + 2))
         }
         return out
+    }
+
+    /// `text` without leading and trailing blanks (spaces, tabs, and other horizontal whitespace:
+    /// what `trimmingCharacters(in: .whitespaces)` drops, at a fraction of its cost on large files).
+    static func trimmed(_ text: Substring) -> Substring {
+        func blank(_ c: Character) -> Bool { c.isWhitespace && !c.isNewline }
+        guard let first = text.firstIndex(where: { !blank($0) }) else { return text[text.endIndex...] }
+        let last = text.lastIndex(where: { !blank($0) })!
+        return text[first...last]
     }
 
     /// Readings of a text: for each character, its alternatives (word entries first, longest match).

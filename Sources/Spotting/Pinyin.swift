@@ -14,6 +14,8 @@ public enum PhoneSet {
     /// All units, silence first; the acoustic model's output order.
     public static let units: [String] = [silence] + initials + finals
     public static let index: [String: Int] = Dictionary(uniqueKeysWithValues: units.enumerated().map { ($1, $0) })
+    /// `initials` as a set, for lookups in per-file set-up.
+    public static let initialSet = Set(initials)
 }
 
 /// A pinyin syllable split into initial and final (tone kept separately).

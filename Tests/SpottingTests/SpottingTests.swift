@@ -45,6 +45,25 @@ final class LexiconTests: XCTestCase {
         let r = lex.readings(of: "银行")
         XCTAssertEqual(r[1].first?.description, "hang2")
         XCTAssertTrue(r[1].contains { $0.description == "xing2" })
+
+    func testLexiconFilesAreTrimmedAndCheckedLineByLine() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lex-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let chars = dir.appendingPathComponent("chars.tsv")
+        try "# \(Lexicon.charsFormat)\nchar\treadings\n 行 \t xing2,hang2 \n\t\n银\tyin2\n".write(to: chars, atomically: true, encoding: .utf8)
+        try "# \(Lexicon.wordsFormat)\nword\tpinyin\n银行 \t yin2 hang2\n".write(
+            to: dir.appendingPathComponent("words.tsv"), atomically: true, encoding: .utf8)
+        let lex = try Lexicon(directory: dir)
+        XCTAssertEqual(lex.chars["行"]?.map(\.description), ["xing2", "hang2"], "blanks around fields are dropped")
+        XCTAssertEqual(lex.words["银行"]?.map(\.description), ["yin2", "hang2"])
+        // The same spelling parsed once still gives equal syllables everywhere it occurs.
+        XCTAssertEqual(lex.words["银行"]?[1], lex.chars["行"]?[1])
+        try "# \(Lexicon.charsFormat)\nchar\treadings\n行\txing2\n银\tnot-pinyin\n".write(to: chars, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Lexicon(directory: dir)) { e in
+            XCTAssertTrue("\(e)".contains("line 4: no valid pinyin in 'not-pinyin'"), "\(e)")
+        }
+    }
     }
 
     func testKeywordCompilation() throws {

@@ -4,7 +4,7 @@
 # of a corpus, once with the first 300 keywords of Models/keywords.tsv and once with the whole
 # list, both at their calibrated thresholds (Models/acoustic/thresholds.tsv: the decoder prunes
 # against the threshold, so a higher one would flatter the speed). Prints audio seconds, CPU
-# seconds and x real time.
+# seconds and x real time: best and median of REPEAT runs (default 5).
 # Usage: bash tools/kws/bench_spot.sh [CORPUS_DIR]   (default corpus3, else corpus)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,13 +28,24 @@ secs=$(python3 -c "
 import soundfile as sf, sys
 print(sum(sf.info(l.strip()).duration for l in open('$tmp/files.txt')))" 2>/dev/null || sox --i -D $(cat "$tmp/files.txt") | paste -sd+ | bc)
 export OPENBLAS_NUM_THREADS=1
-run() {  # label, args...
+REPEAT=${REPEAT:-5}
+run() {  # label, args...: REPEAT runs, CPU time of the fastest and the median (a VM's neighbours add noise)
   local label=$1; shift
-  /usr/bin/time -f "%U %S %M" -o "$tmp/time" "$BIN" spot "$@" $(cat "$tmp/files.txt") > "$tmp/hits.jsonl" 2>/dev/null
-  read -r u s m < "$tmp/time"
-  python3 -c "
-cpu = $u + $s
-print(f'$label: {$secs:.1f} s of audio, {cpu:.2f} s CPU, {$secs / cpu:.0f}x real time per core, peak RSS {$m / 1024:.0f} MB, $(wc -l < "$tmp/hits.jsonl") hits')"
+  : > "$tmp/cpus"
+  for _ in $(seq "$REPEAT"); do
+    /usr/bin/time -f "%U %S %M" -o "$tmp/time" "$BIN" spot "$@" $(cat "$tmp/files.txt") > "$tmp/hits.jsonl" 2>/dev/null
+    read -r u s m < "$tmp/time"
+    echo "$u $s $m" >> "$tmp/cpus"
+  done
+  python3 - "$tmp/cpus" <<PY2
+import sys, statistics
+rows = [tuple(map(float, l.split())) for l in open(sys.argv[1])]
+cpus = sorted(u + s for u, s, _ in rows)
+best, med = cpus[0], statistics.median(cpus)
+rss = max(m for _, _, m in rows)
+print(f"$label: {$secs:.1f} s of audio, CPU best {best:.2f} s / median {med:.2f} s of {len(cpus)} runs, "
+      f"{$secs / best:.0f}x (best) / {$secs / med:.0f}x (median) real time per core, peak RSS {rss / 1024:.0f} MB, $(wc -l < "$tmp/hits.jsonl") hits")
+PY2
 }
 run "300 keywords (calibrated)" --keywords "$tmp/kw300.txt"
 run "whole list ($(grep -v '^#' Models/keywords.tsv | sed 1d | grep -c .) keywords, calibrated)"
