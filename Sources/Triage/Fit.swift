@@ -39,6 +39,13 @@ public struct TriageFitter {
         /// A call with recorded hits keeps its simulated audio view too (false: the recorded view
         /// replaces it).
         public var simulatedWithRecorded = true
+        /// Weight of an emergency's examples in the hand-off head, relative to a non-emergency's
+        /// (a missed emergency is the worst error the draft can make).
+        public var emergencyWeight = 1.0
+        /// The topic head does not see request-type cue words (`type:*` keywords: 请问, 需要什么材料,
+        /// 我要投诉…): they say what the caller wants, not what about, and otherwise pick up the
+        /// topics of the training calls that happened to use them.
+        public var topicIgnoresTypeCues = true
         public init() {}
     }
 
@@ -138,7 +145,8 @@ public struct TriageFitter {
                 }
                 if labels.topic != nil {
                     let h = labels.handoff ?? "none"
-                    if let y = handoffLabels.firstIndex(of: h) { for x in views { handoffData.append((x, y, weight)) } }
+                    let w = h == "none" ? weight : weight * options.emergencyWeight
+                    if let y = handoffLabels.firstIndex(of: h) { for x in views { handoffData.append((x, y, w)) } }
                     else { report.skipped.append("\(call.id): unknown hand-off '\(h)'") }
                 }
             }
@@ -149,6 +157,8 @@ public struct TriageFitter {
         func prune(_ d: [(x: FeatureVector, y: Int, weight: Double)]) -> [(x: FeatureVector, y: Int, weight: Double)] {
             d.map { ex in (ex.x.filter { keep.contains($0.key) }, ex.y, ex.weight) }
         }
+        let typeCues = Set(engine.extractor.keywords.values.filter { $0.category.hasPrefix("type:") }.map { "k:" + $0.text })
+        func isTypeCue(_ f: String) -> Bool { f.hasPrefix("c:type:") || typeCues.contains(f) }
         var heads: [String: SoftmaxClassifier] = [:]
         for (name, labels, data) in [("topic", topicLabels, topicData), ("type", typeLabels, typeData), ("handoff", handoffLabels, handoffData)] {
             var clf = SoftmaxClassifier(labels: labels)
@@ -156,7 +166,11 @@ public struct TriageFitter {
             o.epochs = options.epochs; o.l2 = options.l2; o.learningRate = options.learningRate; o.seed = options.seed; o.decay = options.decay
             // The call's ending (`e:` features) is evidence of what the caller wants, not of the
             // topic: only the request-type head sees it (measured: topic and routing worse with it).
-            let d = prune(data).map { ex in name == "type" ? ex : (ex.x.filter { !$0.key.hasPrefix("e:") }, ex.y, ex.weight) }
+            let d = prune(data).map { ex -> (x: FeatureVector, y: Int, weight: Double) in
+                if name == "type" { return ex }
+                let dropTypeCues = name == "topic" && options.topicIgnoresTypeCues
+                return (ex.x.filter { !$0.key.hasPrefix("e:") && !(dropTypeCues && isTypeCue($0.key)) }, ex.y, ex.weight)
+            }
             report.examples[name] = d.count
             if !d.isEmpty {
                 report.loss[name] = clf.fit(d, options: o) { e, l in progress(String(format: "%@ epoch %d loss %.4f", name, e, l)) }

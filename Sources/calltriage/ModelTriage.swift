@@ -62,6 +62,8 @@ extension ModelCommand {
         var audioHits: String?
         @Flag(help: "With recorded hits, leave out the simulated audio view of those calls.")
         var recordedOnly = false
+        @Option(help: "Hand-off head: weight of an emergency's examples relative to a non-emergency's.")
+        var emergencyWeight: Double = TriageFitter.Options().emergencyWeight
 
         func validate() throws {
             if spot && audioHits != nil { throw ValidationError("--spot and --audio-hits exclude each other") }
@@ -90,6 +92,7 @@ extension ModelCommand {
             fitter.options.ensemble = ensemble
             fitter.options.dropout = audioDropout; fitter.options.falseHits = audioFalseHits
             fitter.options.simulatedWithRecorded = !recordedOnly
+            fitter.options.emergencyWeight = emergencyWeight
             if spot || audioHits != nil {
                 if recordings.isEmpty { CLI.writeStderr("warning: no line has `audio`; nothing to spot\n") }
                 // Recorded hits are found by call id: an id used twice would lend one call's hits to another.

@@ -331,6 +331,32 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(onlyRec.heads["topic"]!.ranked(x).first?.label, "heating")
     }
 
+    func testTopicHeadDoesNotLearnTopicsFromRequestTypeCues() {
+        // Every heating call happens to be asked as a question (请问: a type:consult cue word).
+        let texts: [(String, String, String)] = [
+            ("请问我家暖气不热怎么办", "heating", "consult"), ("请问暖气片冰凉的找谁", "heating", "consult"),
+            ("请问暖气费怎么交", "heating", "consult"),
+            ("整栋楼停电了，冰箱都化了", "power_supply", "complain"), ("又停电了，什么时候来电", "power_supply", "complain"),
+            ("停电一整天了", "power_supply", "complain"),
+        ]
+        let calls = texts.enumerated().map { i, t in
+            LabelledCall(id: "c\(i)", transcript: t.0, labels: .init(type: t.2, topic: t.1, units: ["X"], handoff: nil))
+        }
+        func fit(ignore: Bool) -> TriageModel {
+            var f = TriageFitter(engine: Shared.toyEngine)
+            f.options.epochs = 20; f.options.minFeatureCount = 1; f.options.dropout = 0
+            f.options.topicIgnoresTypeCues = ignore
+            return f.fit([(calls, 1)], version: "t", notes: []).0
+        }
+        XCTAssertEqual(Shared.toyEngine.extractor.keywords["请问"]?.category, "type:consult")
+        let plain = fit(ignore: false), ignoring = fit(ignore: true)
+        XCTAssertNotNil(plain.heads["topic"]!.weights["k:请问"], "without the rule the cue word is learnt as heating")
+        XCTAssertNil(ignoring.heads["topic"]!.weights["k:请问"])
+        XCTAssertNil(ignoring.heads["topic"]!.weights["c:type:consult"])
+        XCTAssertNotNil(ignoring.heads["type"]!.weights["k:请问"], "the request-type head still learns it")
+        XCTAssertNotNil(ignoring.heads["topic"]!.weights["k:暖气"])
+    }
+
     func testModelFileRoundTripAndErrors() throws {
         var clf = SoftmaxClassifier(labels: ["a", "b", "c"])
         clf.fit(data())
