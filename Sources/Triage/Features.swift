@@ -14,10 +14,20 @@ import Spotting
 public struct FeatureExtractor: Sendable {
     public let keywords: [String: Keyword]
 
+    /// `k:<keyword>` features of request-type cue words (category `type:*`).
+    private let typeCueFeatures: Set<String>
+
     public init(keywords: [Keyword]) {
         var map: [String: Keyword] = [:]
         for k in keywords { map[k.text] = k }
         self.keywords = map
+        typeCueFeatures = Set(keywords.filter { $0.category.hasPrefix("type:") }.map { "k:" + $0.text })
+    }
+
+    /// `x` without the request-type cue words' features (`k:` of a `type:*` keyword, `c:type:*`):
+    /// what the topic head sees of a transcript (`TriageFitter.Options.topicIgnoresTypeCues`).
+    public func withoutTypeCues(_ x: FeatureVector) -> FeatureVector {
+        x.filter { !$0.key.hasPrefix("c:type:") && !typeCueFeatures.contains($0.key) }
     }
 
     public func keywordFeatures(_ hits: [KeywordHit]) -> FeatureVector {

@@ -43,8 +43,11 @@ public struct TriageFitter {
         /// (a missed emergency is the worst error the draft can make).
         public var emergencyWeight = 1.0
         /// The topic head does not see request-type cue words (`type:*` keywords: 请问, 需要什么材料,
-        /// 我要投诉…): they say what the caller wants, not what about, and otherwise pick up the
-        /// topics of the training calls that happened to use them.
+        /// 我要投诉…) in a transcript: there they say what the caller wants, not what about, and
+        /// otherwise pick up the topics of the training calls that happened to use them. Audio
+        /// views keep them (with a handful of keywords heard they do carry topic evidence:
+        /// measured, routing from audio is 2–3 points worse without). `TriageEngine` drops them
+        /// from a transcript's topic features to match.
         public var topicIgnoresTypeCues = true
         public init() {}
     }
@@ -136,7 +139,11 @@ public struct TriageFitter {
                 let topic = labels.topic ?? labels.units?.first.flatMap { self.topic(forUnit: $0) }
                 if let t = topic {
                     if let y = topicLabels.firstIndex(of: t) {
-                        for x in views { topicData.append((x, y, weight)) }
+                        for (v, x) in views.enumerated() {
+                            // views[0] is the transcript view.
+                            let tx = v == 0 && options.topicIgnoresTypeCues ? engine.extractor.withoutTypeCues(x) : x
+                            topicData.append((tx, y, weight))
+                        }
                     } else { report.skipped.append("\(call.id): unknown topic '\(t)'") }
                 }
                 if let t = labels.type, labels.topic != nil {
@@ -157,8 +164,6 @@ public struct TriageFitter {
         func prune(_ d: [(x: FeatureVector, y: Int, weight: Double)]) -> [(x: FeatureVector, y: Int, weight: Double)] {
             d.map { ex in (ex.x.filter { keep.contains($0.key) }, ex.y, ex.weight) }
         }
-        let typeCues = Set(engine.extractor.keywords.values.filter { $0.category.hasPrefix("type:") }.map { "k:" + $0.text })
-        func isTypeCue(_ f: String) -> Bool { f.hasPrefix("c:type:") || typeCues.contains(f) }
         var heads: [String: SoftmaxClassifier] = [:]
         for (name, labels, data) in [("topic", topicLabels, topicData), ("type", typeLabels, typeData), ("handoff", handoffLabels, handoffData)] {
             var clf = SoftmaxClassifier(labels: labels)
@@ -167,9 +172,7 @@ public struct TriageFitter {
             // The call's ending (`e:` features) is evidence of what the caller wants, not of the
             // topic: only the request-type head sees it (measured: topic and routing worse with it).
             let d = prune(data).map { ex -> (x: FeatureVector, y: Int, weight: Double) in
-                if name == "type" { return ex }
-                let dropTypeCues = name == "topic" && options.topicIgnoresTypeCues
-                return (ex.x.filter { !$0.key.hasPrefix("e:") && !(dropTypeCues && isTypeCue($0.key)) }, ex.y, ex.weight)
+                name == "type" ? ex : (ex.x.filter { !$0.key.hasPrefix("e:") }, ex.y, ex.weight)
             }
             report.examples[name] = d.count
             if !d.isEmpty {

@@ -136,13 +136,16 @@ public struct TriageEngine: Sendable {
         // With nothing to go on (silence, no keyword heard, no transcript) the classifier's prior
         // must not call the matter out of scope: the draft stays open for a person to listen.
         let noEvidence = hits.isEmpty && (input.transcript ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
-        var topicRanked = topicHead.ranked(x)
+        // A transcript's request-type cue words say what the caller wants, not what about: the
+        // topic head was fitted without them there (`TriageFitter.Options.topicIgnoresTypeCues`).
+        let topicX = input.transcript != nil ? extractor.withoutTypeCues(x) : x
+        var topicRanked = topicHead.ranked(topicX)
         if noEvidence { topicRanked.removeAll { $0.label == Domain.outOfScope } }
         let topicId = topicRanked[0].label
         let topicEvidence = ids { h in kwByText[h.keyword]?.topics.contains(topicId) == true }
         let topicPhrases = phraseEvidence(topicHead, topicId, limit: 3)
         var topicReasons: [String] = []
-        for (f, a) in topicHead.contributions(x, label: topicId, limit: 4) {
+        for (f, a) in topicHead.contributions(topicX, label: topicId, limit: 4) {
             topicReasons.append(Self.describe(feature: f) + String(format: " (+%.2f)", a))
         }
         let topicName = topicId == Domain.outOfScope ? "超出受理范围" : domain.topic(topicId)?.name

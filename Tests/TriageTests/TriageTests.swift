@@ -342,19 +342,30 @@ final class ClassifierTests: XCTestCase {
         let calls = texts.enumerated().map { i, t in
             LabelledCall(id: "c\(i)", transcript: t.0, labels: .init(type: t.2, topic: t.1, units: ["X"], handoff: nil))
         }
-        func fit(ignore: Bool) -> TriageModel {
+        func fit(ignore: Bool, audioView: Bool) -> TriageModel {
             var f = TriageFitter(engine: Shared.toyEngine)
-            f.options.epochs = 20; f.options.minFeatureCount = 1; f.options.dropout = 0
+            f.options.epochs = 20; f.options.minFeatureCount = 1
+            f.options.dropout = audioView ? 0 : 1          // dropout 1: no keyword heard, no audio view
             f.options.topicIgnoresTypeCues = ignore
             return f.fit([(calls, 1)], version: "t", notes: []).0
         }
         XCTAssertEqual(Shared.toyEngine.extractor.keywords["请问"]?.category, "type:consult")
-        let plain = fit(ignore: false), ignoring = fit(ignore: true)
+        // Transcript views only: with the rule the topic head never sees the cue word.
+        let plain = fit(ignore: false, audioView: false), ignoring = fit(ignore: true, audioView: false)
         XCTAssertNotNil(plain.heads["topic"]!.weights["k:请问"], "without the rule the cue word is learnt as heating")
         XCTAssertNil(ignoring.heads["topic"]!.weights["k:请问"])
         XCTAssertNil(ignoring.heads["topic"]!.weights["c:type:consult"])
         XCTAssertNotNil(ignoring.heads["type"]!.weights["k:请问"], "the request-type head still learns it")
         XCTAssertNotNil(ignoring.heads["topic"]!.weights["k:暖气"])
+        // Audio views keep it (with a handful of keywords heard it is topic evidence too), and the
+        // engine leaves it out of a transcript's topic features only.
+        let both = fit(ignore: true, audioView: true)
+        XCTAssertNotNil(both.heads["topic"]!.weights["k:请问"])
+        let e = TriageEngine(domain: Shared.domain, model: both, rules: Shared.rules, keywords: Shared.keywords, lexicon: Shared.lexicon)
+        let text = e.draft(TriageInput(id: "t", transcript: "请问一下"))
+        XCTAssertFalse(text.topic.reasons.contains { $0.hasPrefix("keyword 请问") }, "\(text.topic.reasons)")
+        let audio = e.draft(TriageInput(id: "a", hits: [KeywordHit(keyword: "请问", start: 0.5, end: 0.9, score: 0.9, confidence: 0.9)]))
+        XCTAssertTrue(audio.topic.reasons.contains { $0.hasPrefix("keyword 请问") }, "\(audio.topic.reasons)")
     }
 
     func testModelFileRoundTripAndErrors() throws {
