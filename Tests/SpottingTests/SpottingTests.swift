@@ -45,6 +45,7 @@ final class LexiconTests: XCTestCase {
         let r = lex.readings(of: "银行")
         XCTAssertEqual(r[1].first?.description, "hang2")
         XCTAssertTrue(r[1].contains { $0.description == "xing2" })
+    }
 
     func testLexiconFilesAreTrimmedAndCheckedLineByLine() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lex-\(UUID().uuidString)")
@@ -63,7 +64,6 @@ final class LexiconTests: XCTestCase {
         XCTAssertThrowsError(try Lexicon(directory: dir)) { e in
             XCTAssertTrue("\(e)".contains("line 4: no valid pinyin in 'not-pinyin'"), "\(e)")
         }
-    }
     }
 
     func testKeywordCompilation() throws {
