@@ -213,7 +213,7 @@ public final class KeywordDecoder {
                 if posteriorScoring { tb = 0 }
                 for m in usedToneMasks {
                     var v = -Float.infinity
-                    for t in 1...5 where m & (1 << t) != 0 { v = max(v, logPost[base + t]) }
+                    for tone in 1...5 where m & (1 << tone) != 0 { v = max(v, logPost[base + tone]) }
                     toneTerm[m] = v > -.infinity ? toneWeight * (v - tb) : 0
                 }
             }
@@ -253,8 +253,9 @@ public final class KeywordDecoder {
                     // Last state first, so each update reads the previous frame's values.
                     // A path's score is the mean over its states of each state's mean frame
                     // score, so every phone of the keyword counts equally, however short.
-                    // The pruning rule "completed states' sum / n < log floor", without dividing.
-                    let floorSum = logFloor[kIndex] * Float(n)
+                    // The pruning rule "completed states' sum / n < log floor", without dividing;
+                    // the small margin keeps a path whose mean rounds onto the floor.
+                    let floorSum = logFloor[kIndex] * Float(n) - 1e-4
                     var live: Int32 = 0
                     var s = n - 1
                     while s >= 0 {

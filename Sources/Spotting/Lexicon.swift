@@ -65,7 +65,9 @@ public struct Lexicon: Sendable {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw ModelFileError(path: url.path, "cannot read (missing or not UTF-8)")
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // Any line break: "\r\n" is one Character in Swift, so splitting on "\n" alone would
+        // leave a CRLF file as one line.
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         guard let first = lines.first, first.hasPrefix("#"),
               first.dropFirst().trimmingCharacters(in: .whitespaces) == format else {
             throw ModelFileError(path: url.path, "first line must be '# \(format)' (format/version mismatch)")

@@ -24,8 +24,9 @@ public struct FeatureExtractor: Sendable {
         typeCueFeatures = Set(keywords.filter { $0.category.hasPrefix("type:") }.map { "k:" + $0.text })
     }
 
-    /// `x` without the request-type cue words' features (`k:` of a `type:*` keyword, `c:type:*`):
-    /// what the topic head sees of a transcript (`TriageFitter.Options.topicIgnoresTypeCues`).
+    /// `x` without the request-type cue words' keyword features (`k:` of a `type:*` keyword,
+    /// `c:type:*`; their characters stay in the n-grams): what the topic head sees of a transcript
+    /// (`TriageFitter.Options.topicIgnoresTypeCues`).
     public func withoutTypeCues(_ x: FeatureVector) -> FeatureVector {
         x.filter { !$0.key.hasPrefix("c:type:") && !typeCueFeatures.contains($0.key) }
     }

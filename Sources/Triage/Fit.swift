@@ -42,12 +42,14 @@ public struct TriageFitter {
         /// Weight of an emergency's examples in the hand-off head, relative to a non-emergency's
         /// (a missed emergency is the worst error the draft can make).
         public var emergencyWeight = 1.0
-        /// The topic head does not see request-type cue words (`type:*` keywords: 请问, 需要什么材料,
-        /// 我要投诉…) in a transcript: there they say what the caller wants, not what about, and
-        /// otherwise pick up the topics of the training calls that happened to use them. Audio
-        /// views keep them (with a handful of keywords heard they do carry topic evidence:
-        /// measured, routing from audio is 2–3 points worse without). `TriageEngine` drops them
-        /// from a transcript's topic features to match.
+        /// In a transcript, the topic head does not see the keyword features of request-type cue
+        /// words (`k:` of `type:*` keywords such as 请问, 需要什么材料, 我要投诉, and `c:type:*`):
+        /// there they say what the caller wants, not what about, and otherwise pick up the topics
+        /// of the training calls that happened to use them. (Their characters stay as `u:`/`b:`
+        /// n-grams, which are spread over many calls.) Audio views keep them: with a handful of
+        /// keywords heard they do carry topic evidence (measured: routing from audio 2–3 points
+        /// worse without). The model records the option (`TriageModel.topicWithoutTypeCues`) and
+        /// `TriageEngine` then drops them from a transcript's topic features to match.
         public var topicIgnoresTypeCues = true
         public init() {}
     }
@@ -81,7 +83,7 @@ public struct TriageFitter {
         for name in members[0].heads.keys {
             heads[name] = SoftmaxClassifier.average(members.compactMap { $0.heads[name] })
         }
-        return (TriageModel(version: version, notes: notes, heads: heads), report)
+        return (TriageModel(version: version, notes: notes, heads: heads, topicWithoutTypeCues: options.topicIgnoresTypeCues), report)
     }
 
     /// The topic a unit implies, when exactly one topic lists that unit.
@@ -180,6 +182,6 @@ public struct TriageFitter {
             }
             heads[name] = clf
         }
-        return (TriageModel(version: version, notes: notes, heads: heads), report)
+        return (TriageModel(version: version, notes: notes, heads: heads, topicWithoutTypeCues: options.topicIgnoresTypeCues), report)
     }
 }

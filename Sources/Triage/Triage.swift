@@ -109,10 +109,10 @@ public struct TriageEngine: Sendable {
             return ""
         }
         /// Transcript phrases (n-gram features) that pushed a label up, as evidence items.
-        func phraseEvidence(_ head: SoftmaxClassifier, _ label: String, limit: Int) -> [String] {
+        func phraseEvidence(_ head: SoftmaxClassifier, _ label: String, limit: Int, features: FeatureVector? = nil) -> [String] {
             guard !chars.isEmpty else { return [] }
             var out: [String] = []
-            for (f, _) in head.contributions(x, label: label, limit: 12) where f.hasPrefix("b:") {
+            for (f, _) in head.contributions(features ?? x, label: label, limit: 12) where f.hasPrefix("b:") {
                 let gram = Array(f.dropFirst(2))
                 guard !gram.contains("#"), let pos = Self.find(gram, in: chars) else { continue }
                 if let existing = evidence.first(where: { $0.kind == "phrase" && $0.charStart == pos && $0.keyword == String(gram) }) {
@@ -136,14 +136,14 @@ public struct TriageEngine: Sendable {
         // With nothing to go on (silence, no keyword heard, no transcript) the classifier's prior
         // must not call the matter out of scope: the draft stays open for a person to listen.
         let noEvidence = hits.isEmpty && (input.transcript ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
-        // A transcript's request-type cue words say what the caller wants, not what about: the
-        // topic head was fitted without them there (`TriageFitter.Options.topicIgnoresTypeCues`).
-        let topicX = input.transcript != nil ? extractor.withoutTypeCues(x) : x
+        // A transcript's request-type cue words say what the caller wants, not what about: a model
+        // fitted without them there (`TriageModel.topicWithoutTypeCues`) does not get them.
+        let topicX = input.transcript != nil && model.topicWithoutTypeCues ? extractor.withoutTypeCues(x) : x
         var topicRanked = topicHead.ranked(topicX)
         if noEvidence { topicRanked.removeAll { $0.label == Domain.outOfScope } }
         let topicId = topicRanked[0].label
         let topicEvidence = ids { h in kwByText[h.keyword]?.topics.contains(topicId) == true }
-        let topicPhrases = phraseEvidence(topicHead, topicId, limit: 3)
+        let topicPhrases = phraseEvidence(topicHead, topicId, limit: 3, features: topicX)
         var topicReasons: [String] = []
         for (f, a) in topicHead.contributions(topicX, label: topicId, limit: 4) {
             topicReasons.append(Self.describe(feature: f) + String(format: " (+%.2f)", a))

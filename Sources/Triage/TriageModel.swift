@@ -10,15 +10,20 @@ import Spotting
 /// head	topic	heating,water_supply,…          labels of a head, in order
 /// bias	topic	0.1,-0.3,…
 /// w	topic	k:暖气不热	0:2.31 5:-0.42          sparse weights: label index:weight
+/// option	topic_without_type_cues	1             how the heads were fitted (see below)
 /// ```
 public struct TriageModel: Sendable, Equatable {
     public static let format = "calltriage-triage v1"
     public var version: String
     public var notes: [String]
     public var heads: [String: SoftmaxClassifier]
+    /// The topic head was fitted without request-type cue words in transcripts
+    /// (`TriageFitter.Options.topicIgnoresTypeCues`): the engine then leaves them out of a
+    /// transcript's topic features too. False for models written before the option existed.
+    public var topicWithoutTypeCues: Bool
 
-    public init(version: String, notes: [String] = [], heads: [String: SoftmaxClassifier]) {
-        self.version = version; self.notes = notes; self.heads = heads
+    public init(version: String, notes: [String] = [], heads: [String: SoftmaxClassifier], topicWithoutTypeCues: Bool = false) {
+        self.version = version; self.notes = notes; self.heads = heads; self.topicWithoutTypeCues = topicWithoutTypeCues
     }
 
     /// A model with the right heads and no weights: the starting point of `fit-triage`.
@@ -35,6 +40,7 @@ public struct TriageModel: Sendable, Equatable {
         var version = "unversioned"
         var notes: [String] = []
         var heads: [String: SoftmaxClassifier] = [:]
+        var topicWithoutTypeCues = false
         for (i, l) in lines.enumerated() where !l.isEmpty {
             let lineNo = i + 2
             if l.hasPrefix("#") {
@@ -66,6 +72,11 @@ public struct TriageModel: Sendable, Equatable {
                 }
                 // Mutate in place (a copy of the head per line would make loading quadratic).
                 heads[f[1]]!.weights[f[2]] = w
+            case "option":
+                guard f.count == 3, f[1] == "topic_without_type_cues", f[2] == "0" || f[2] == "1" else {
+                    throw bad("expected option<TAB>topic_without_type_cues<TAB>0|1")
+                }
+                topicWithoutTypeCues = f[2] == "1"
             default:
                 throw bad("unknown record '\(f.first ?? "")'")
             }
@@ -73,13 +84,14 @@ public struct TriageModel: Sendable, Equatable {
         for name in ["topic", "type", "handoff"] where heads[name] == nil {
             throw ModelFileError(path: url.path, "no '\(name)' head")
         }
-        return TriageModel(version: version, notes: notes, heads: heads)
+        return TriageModel(version: version, notes: notes, heads: heads, topicWithoutTypeCues: topicWithoutTypeCues)
     }
 
     /// Writes the model; weights smaller than `prune` in magnitude are dropped (they change no
     /// decision measurably and would only make the file larger).
     public func write(to url: URL, prune: Double = 0.01) throws {
         var s = "# \(Self.format)\n# version: \(version)\n" + notes.map { "# \($0)\n" }.joined()
+        if topicWithoutTypeCues { s += "option\ttopic_without_type_cues\t1\n" }
         for name in heads.keys.sorted() {
             let h = heads[name]!
             s += "head\t\(name)\t\(h.labels.joined(separator: ","))\n"

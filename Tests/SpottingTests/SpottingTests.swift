@@ -52,12 +52,15 @@ final class LexiconTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let chars = dir.appendingPathComponent("chars.tsv")
-        try "# \(Lexicon.charsFormat)\nchar\treadings\n 行 \t xing2,hang2 \n\t\n银\tyin2\n".write(to: chars, atomically: true, encoding: .utf8)
+        // Blanks of every kind around fields (space, tab, no-break space, ideographic space) and
+        // Windows line ends.
+        try "# \(Lexicon.charsFormat)\r\nchar\treadings\r\n 行 \t xing2,hang2 \r\n\t\r\n\u{3000}银\u{00A0}\tyin2\r\n".write(to: chars, atomically: true, encoding: .utf8)
         try "# \(Lexicon.wordsFormat)\nword\tpinyin\n银行 \t yin2 hang2\n".write(
             to: dir.appendingPathComponent("words.tsv"), atomically: true, encoding: .utf8)
         let lex = try Lexicon(directory: dir)
         XCTAssertEqual(lex.chars["行"]?.map(\.description), ["xing2", "hang2"], "blanks around fields are dropped")
         XCTAssertEqual(lex.words["银行"]?.map(\.description), ["yin2", "hang2"])
+        XCTAssertEqual(lex.chars["银"]?.map(\.description), ["yin2"])
         // The same spelling parsed once still gives equal syllables everywhere it occurs.
         XCTAssertEqual(lex.words["银行"]?[1], lex.chars["行"]?[1])
         try "# \(Lexicon.charsFormat)\nchar\treadings\n行\txing2\n银\tnot-pinyin\n".write(to: chars, atomically: true, encoding: .utf8)

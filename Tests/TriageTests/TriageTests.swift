@@ -331,7 +331,7 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(onlyRec.heads["topic"]!.ranked(x).first?.label, "heating")
     }
 
-    func testTopicHeadDoesNotLearnTopicsFromRequestTypeCues() {
+    func testTopicHeadDoesNotLearnTopicsFromRequestTypeCues() throws {
         // Every heating call happens to be asked as a question (请问: a type:consult cue word).
         let texts: [(String, String, String)] = [
             ("请问我家暖气不热怎么办", "heating", "consult"), ("请问暖气片冰凉的找谁", "heating", "consult"),
@@ -350,11 +350,15 @@ final class ClassifierTests: XCTestCase {
             return f.fit([(calls, 1)], version: "t", notes: []).0
         }
         XCTAssertEqual(Shared.toyEngine.extractor.keywords["请问"]?.category, "type:consult")
-        // Transcript views only: with the rule the topic head never sees the cue word.
+        // Transcript views only: with the rule the topic head never sees the cue word's keyword
+        // feature (its characters stay in the n-grams: b:请问 is still there).
         let plain = fit(ignore: false, audioView: false), ignoring = fit(ignore: true, audioView: false)
         XCTAssertNotNil(plain.heads["topic"]!.weights["k:请问"], "without the rule the cue word is learnt as heating")
         XCTAssertNil(ignoring.heads["topic"]!.weights["k:请问"])
         XCTAssertNil(ignoring.heads["topic"]!.weights["c:type:consult"])
+        XCTAssertNotNil(ignoring.heads["topic"]!.weights["b:请问"])
+        XCTAssertTrue(ignoring.topicWithoutTypeCues)
+        XCTAssertFalse(plain.topicWithoutTypeCues)
         XCTAssertNotNil(ignoring.heads["type"]!.weights["k:请问"], "the request-type head still learns it")
         XCTAssertNotNil(ignoring.heads["topic"]!.weights["k:暖气"])
         // Audio views keep it (with a handful of keywords heard it is topic evidence too), and the
@@ -366,6 +370,18 @@ final class ClassifierTests: XCTestCase {
         XCTAssertFalse(text.topic.reasons.contains { $0.hasPrefix("keyword 请问") }, "\(text.topic.reasons)")
         let audio = e.draft(TriageInput(id: "a", hits: [KeywordHit(keyword: "请问", start: 0.5, end: 0.9, score: 0.9, confidence: 0.9)]))
         XCTAssertTrue(audio.topic.reasons.contains { $0.hasPrefix("keyword 请问") }, "\(audio.topic.reasons)")
+        // The model file records the option; a model without it keeps every feature.
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("triage-\(UUID()).tsv")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try both.write(to: url, prune: 0)
+        XCTAssertTrue(try TriageModel.load(url).topicWithoutTypeCues)
+        var legacy = both
+        legacy.topicWithoutTypeCues = false
+        let old = TriageEngine(domain: Shared.domain, model: legacy, rules: Shared.rules, keywords: Shared.keywords, lexicon: Shared.lexicon)
+        let oldText = old.draft(TriageInput(id: "t", transcript: "请问一下"))
+        XCTAssertTrue(oldText.topic.reasons.contains { $0.hasPrefix("keyword 请问") }, "\(oldText.topic.reasons)")
+        try "# calltriage-triage v1\noption\ttopic_without_type_cues\tyes\n".write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try TriageModel.load(url)) { XCTAssertTrue("\($0)".contains("line 2: expected option"), "\($0)") }
     }
 
     func testModelFileRoundTripAndErrors() throws {

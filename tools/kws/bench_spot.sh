@@ -29,22 +29,23 @@ import soundfile as sf, sys
 print(sum(sf.info(l.strip()).duration for l in open('$tmp/files.txt')))" 2>/dev/null || sox --i -D $(cat "$tmp/files.txt") | paste -sd+ | bc)
 export OPENBLAS_NUM_THREADS=1
 REPEAT=${REPEAT:-5}
+[ "$REPEAT" -ge 1 ] 2>/dev/null || { echo "REPEAT must be a whole number >= 1" >&2; exit 2; }
 run() {  # label, args...: REPEAT runs, CPU time of the fastest and the median (a VM's neighbours add noise)
   local label=$1; shift
   : > "$tmp/cpus"
   for _ in $(seq "$REPEAT"); do
     /usr/bin/time -f "%U %S %M" -o "$tmp/time" "$BIN" spot "$@" $(cat "$tmp/files.txt") > "$tmp/hits.jsonl" 2>/dev/null
-    read -r u s m < "$tmp/time"
-    echo "$u $s $m" >> "$tmp/cpus"
+    cat "$tmp/time" >> "$tmp/cpus"
   done
-  python3 - "$tmp/cpus" <<PY2
+  python3 - "$tmp/cpus" "$label" "$secs" "$(wc -l < "$tmp/hits.jsonl")" <<'PY2'
 import sys, statistics
-rows = [tuple(map(float, l.split())) for l in open(sys.argv[1])]
+path, label, secs, hits = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+rows = [tuple(map(float, l.split())) for l in open(path) if l.strip()]
 cpus = sorted(u + s for u, s, _ in rows)
 best, med = cpus[0], statistics.median(cpus)
 rss = max(m for _, _, m in rows)
-print(f"$label: {$secs:.1f} s of audio, CPU best {best:.2f} s / median {med:.2f} s of {len(cpus)} runs, "
-      f"{$secs / best:.0f}x (best) / {$secs / med:.0f}x (median) real time per core, peak RSS {rss / 1024:.0f} MB, $(wc -l < "$tmp/hits.jsonl") hits")
+print(f"{label}: {secs:.1f} s of audio, CPU best {best:.2f} s / median {med:.2f} s of {len(cpus)} runs, "
+      f"{secs / best:.0f}x (best) / {secs / med:.0f}x (median) real time per core, peak RSS {rss / 1024:.0f} MB, {hits} hits")
 PY2
 }
 run "300 keywords (calibrated)" --keywords "$tmp/kw300.txt"
