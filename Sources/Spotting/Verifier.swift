@@ -17,8 +17,8 @@ public enum HitFeatures {
         // The keyword's record in the fitting audio (`HitVerifier.Prior`), appended by the verifier.
         "keyword_false_alarm_rate", "keyword_real_share",
     ]
-    /// Features measured on the hit itself (the rest are the keyword's prior).
-    public static let measured = 13
+    /// Features measured on the hit itself (the last two are the keyword's prior).
+    public static let measured = names.count - 2
 
     /// One pronunciation as the decoder runs it: model unit per state, allowed-tone mask per state
     /// (0 = any), and the frame limits per state.

@@ -63,7 +63,9 @@ public enum JSONLines {
         }
         var out: [(line: Int, value: T)] = []
         let dec = JSONDecoder()
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Any line break: "\r\n" is one Character in Swift, so splitting on "\n" alone would read
+        // a CRLF file as one line.
+        for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix("//") { continue }
             do { out.append((i + 1, try dec.decode(T.self, from: Data(line.utf8)))) }

@@ -331,6 +331,21 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(onlyRec.heads["topic"]!.ranked(x).first?.label, "heating")
     }
 
+    func testLabelledSetReadsCRLFFilesAndReportsBrokenLinesByNumber() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("set-\(UUID()).jsonl")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let text = ["# comment", #"{"id": "a", "transcript": "暖气不热"}"#, "not json",
+                    #"{"id": "b"}"#, "", #"{"id": "c", "audio": "c.wav"}"#].joined(separator: "\r\n") + "\r\n"
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        var problems: [String] = []
+        let calls = try LabelledSet.read(url) { problems.append("\($0.line): \($0.detail)") }
+        XCTAssertEqual(calls.map(\.id), ["a", "c"])
+        XCTAssertEqual(calls.first?.transcript, "暖气不热")
+        XCTAssertEqual(problems.count, 2, "\(problems)")
+        XCTAssertTrue(problems[0].hasPrefix("3: not a labelled call"), "\(problems)")
+        XCTAssertEqual(problems[1], "4: call 'b' has neither transcript nor audio")
+    }
+
     func testTopicHeadDoesNotLearnTopicsFromRequestTypeCues() throws {
         // Every heating call happens to be asked as a question (请问: a type:consult cue word).
         let texts: [(String, String, String)] = [
