@@ -127,6 +127,10 @@ public final class AcousticTrainer {
         public var decay: Float = 0.8
         /// Train on every n-th frame (neighbouring frames are nearly identical; 2 halves the time).
         public var frameStride = 2
+        /// Spectral augmentation of each training example (off by default).
+        public var augmentation = SpectralAugmentation()
+        /// Share of hidden units dropped in each training example (inverted dropout; 0 = off).
+        public var dropout: Float = 0
         public init() {}
     }
 
@@ -170,6 +174,26 @@ public final class AcousticTrainer {
         for off in config.context {
             let tt = min(max(t + off, 0), u.count - 1)
             for c in 0..<nb { dst[o + c] = (u.frames[tt * nb + c] - model.mean[c]) / model.std[c] }
+            o += nb
+        }
+    }
+
+    /// `stack` with each frame's bins read where `sources` says (warped, some masked to the mean).
+    @inline(__always)
+    public func stack(_ u: LabelledUtterance, _ t: Int, into dst: UnsafeMutablePointer<Float>, reading sources: SpectralAugmentation.Sources) {
+        let nb = config.frameDim
+        var o = 0
+        for off in config.context {
+            let tt = min(max(t + off, 0), u.count - 1)
+            u.frames.withUnsafeBufferPointer { f in
+                let base = f.baseAddress! + tt * nb
+                for c in 0..<nb {
+                    let v: Float
+                    if sources.masked[c] { v = model.mean[c] }
+                    else { let i = sources.index[c], w = sources.weight[c]; v = base[i] * (1 - w) + base[min(i + 1, nb - 1)] * w }
+                    dst[o + c] = (v - model.mean[c]) / model.std[c]
+                }
+            }
             o += nb
         }
     }
@@ -219,6 +243,9 @@ public final class AcousticTrainer {
         var labels = [Int](repeating: 0, count: B)
         var toneLabels = [Int](repeating: -1, count: B)
         let hasTones = mlp.heads.count > 1
+        let augment = SpectralAugmentation.Sampler(options.augmentation, config: config)
+        var sources = SpectralAugmentation.Sources(bins: config.frameDim)
+        let keep = 1 - min(max(options.dropout, 0), 0.9), dropScale = 1 / keep
         for epoch in 1...max(1, options.epochs) {
             index.shuffle(using: &rng)
             let t0 = Date()
@@ -229,7 +256,12 @@ public final class AcousticTrainer {
                 acts[0].withUnsafeMutableBufferPointer { p in
                     for r in 0..<n {
                         let (ui, t) = index[start + r]
-                        stack(data[Int(ui)], Int(t), into: p.baseAddress! + r * sizes[0])
+                        if augment.isActive {
+                            augment.draw(using: &rng, into: &sources)
+                            stack(data[Int(ui)], Int(t), into: p.baseAddress! + r * sizes[0], reading: sources)
+                        } else {
+                            stack(data[Int(ui)], Int(t), into: p.baseAddress! + r * sizes[0])
+                        }
                         labels[r] = Int(data[Int(ui)].labels[Int(t)])
                         toneLabels[r] = hasTones ? Int(data[Int(ui)].tones[Int(t)]) : -1
                     }
@@ -244,6 +276,9 @@ public final class AcousticTrainer {
                                 let v = c[r * m + j] + mlp.biases[l][j]
                                 c[r * m + j] = l == L - 1 ? v : max(v, 0)
                             } }
+                            if l < L - 1 && keep < 1 {
+                                for i in 0..<(n * m) where c[i] > 0 { c[i] = rng.nextFloat() < keep ? c[i] * dropScale : 0 }
+                            }
                         } } }
                 }
                 // Softmax cross-entropy gradient, per head (phones; tones when the model has them).
@@ -288,7 +323,8 @@ public final class AcousticTrainer {
                         grads[l + 1].withUnsafeBufferPointer { g in mlp.weights[l].withUnsafeBufferPointer { w in
                             grads[l].withUnsafeMutableBufferPointer { d in
                                 Dense.matmulABT(g.baseAddress!, w.baseAddress!, d.baseAddress!, n: n, m: m, k: k)
-                                for i in 0..<(n * k) where acts[l][i] <= 0 { d[i] = 0 }
+                                // ReLU, and dropout's mask (a dropped unit's activation is 0) and scale.
+                                for i in 0..<(n * k) { d[i] = acts[l][i] <= 0 ? 0 : (keep < 1 ? d[i] * dropScale : d[i]) }
                             } } }
                     }
                 }
@@ -323,6 +359,78 @@ public final class AcousticTrainer {
             m[i] = 0.9 * m[i] + 0.1 * g[i]
             v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i]
             w[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + 1e-8)
+        }
+    }
+}
+
+/// Training-time augmentation of the acoustic model's input, for voices it has not heard:
+/// vocal-tract-length perturbation (each example's spectrum read at frequencies scaled by a random
+/// factor, as a longer or shorter vocal tract shifts the formants) and frequency masking (a random
+/// band of mel bins set to its mean, so no single band is relied on). Both act on the log-mel bins
+/// only; pitch features pass unchanged. The running mean subtraction is linear and the same for
+/// every bin, so warping the normalised frames equals warping the spectrum before it.
+public struct SpectralAugmentation: Sendable, Equatable {
+    /// Warp factors are drawn uniformly from [1 − warp, 1 + warp] (0 = off).
+    public var warp: Float = 0
+    /// Each example masks a band of 0…maxMaskBins bins (0 = off).
+    public var maxMaskBins = 0
+    public init(warp: Float = 0, maxMaskBins: Int = 0) { self.warp = warp; self.maxMaskBins = maxMaskBins }
+    public var isActive: Bool { warp > 0 || maxMaskBins > 0 }
+    public var summary: String { String(format: "warp %.2f, frequency mask ≤ %d bins", warp, maxMaskBins) }
+
+    /// Where each bin of one example is read from: `index` and `index + 1` mixed by `weight`, or the mean.
+    public struct Sources {
+        public var index: [Int], weight: [Float], masked: [Bool]
+        public init(bins: Int) {
+            index = Array(0..<bins); weight = [Float](repeating: 0, count: bins); masked = [Bool](repeating: false, count: bins)
+        }
+    }
+
+    /// The fractional mel-bin position each bin reads for warp factor `alpha`: bin centres are moved
+    /// to `alpha` × their frequency below 80 % of the band's top (scaled down for alpha > 1) and
+    /// linearly to the top edge above it, so the band edges stay where they are.
+    public static func warpPositions(alpha: Double, config: AcousticFeatureConfig) -> [Double] {
+        let n = config.numBins
+        func mel(_ f: Double) -> Double { 1127 * log(1 + f / 700) }
+        func hz(_ m: Double) -> Double { 700 * (exp(m / 1127) - 1) }
+        let lo = mel(config.lowFreq), hi = mel(config.highFreq), step = (hi - lo) / Double(n + 1)
+        let fHigh = config.highFreq, f0 = 0.8 * fHigh / max(alpha, 1)
+        return (0..<n).map { c in
+            let f = hz(lo + Double(c + 1) * step)
+            var g = f <= f0 ? alpha * f : alpha * f0 + (f - f0) * (fHigh - alpha * f0) / (fHigh - f0)
+            g = min(max(g, config.lowFreq), fHigh)
+            return min(max((mel(g) - lo) / step - 1, 0), Double(n - 1))
+        }
+    }
+
+    /// Draws one example's warp and mask with a seeded generator.
+    public struct Sampler: Sendable {
+        let options: SpectralAugmentation
+        let config: AcousticFeatureConfig
+        /// Warp positions precomputed for 65 factors across the range (drawn from uniformly).
+        let tables: [[Double]]
+        public init(_ options: SpectralAugmentation, config: AcousticFeatureConfig) {
+            self.options = options; self.config = config
+            tables = options.warp > 0
+                ? (0...64).map { k in SpectralAugmentation.warpPositions(alpha: 1 + Double(options.warp) * (Double(k) / 32 - 1), config: config) }
+                : []
+        }
+        public var isActive: Bool { options.isActive }
+
+        public func draw(using rng: inout SplitMix64, into s: inout Sources) {
+            let n = config.numBins
+            if !tables.isEmpty {
+                let table = tables[Int(rng.next() % UInt64(tables.count))]
+                for c in 0..<n { let p = table[c]; let i = min(Int(p), n - 2); s.index[c] = i; s.weight[c] = Float(p - Double(i)) }
+            }
+            for c in 0..<n { s.masked[c] = false }
+            if options.maxMaskBins > 0 {
+                let width = Int(rng.next() % UInt64(options.maxMaskBins + 1))
+                if width > 0 {
+                    let first = Int(rng.next() % UInt64(n - width + 1))
+                    for c in first..<(first + width) { s.masked[c] = true }
+                }
+            }
         }
     }
 }

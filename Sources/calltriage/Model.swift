@@ -43,6 +43,12 @@ struct ModelCommand: ParsableCommand {
         var context: String?
         @Flag(help: "Add pitch features (NCCF and relative log F0 per frame) to the input; a new model only.")
         var pitch = false
+        @Option(help: "Vocal-tract-length perturbation: read each training example's spectrum at frequencies scaled by a factor from [1-X, 1+X] (0 = off).")
+        var warp: Float = 0
+        @Option(help: "Frequency masking: set a random band of up to N mel bins of each training example to its mean (0 = off).")
+        var freqMask: Int = 0
+        @Option(help: "Dropout: share of hidden units dropped per training example (0 = off).")
+        var dropout: Float = 0
 
         func run() throws {
             let log = CLI.logger("train")
@@ -51,6 +57,11 @@ struct ModelCommand: ParsableCommand {
             opts.frameStride = frameStride
             opts.tones = tones
             opts.hidden = hidden.split(separator: ",").compactMap { Int($0) }
+            guard (0..<0.5).contains(warp) else { throw ValidationError("--warp: expected 0 ≤ X < 0.5, got \(warp)") }
+            guard (0...20).contains(freqMask) else { throw ValidationError("--freq-mask: expected 0…20 bins, got \(freqMask)") }
+            guard (0..<0.9).contains(dropout) else { throw ValidationError("--dropout: expected 0 ≤ X < 0.9, got \(dropout)") }
+            opts.augmentation = SpectralAugmentation(warp: warp, maxMaskBins: freqMask)
+            opts.dropout = dropout
             var config = AcousticFeatureConfig()
             if let c = context {
                 let offs = c.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -78,8 +89,10 @@ struct ModelCommand: ParsableCommand {
             let frames = data.reduce(0) { $0 + $1.count }
             log.info("loaded \(data.count) utterances (\(String(format: "%.2f", Double(frames) / 360000)) h), dev \(devData.count), \(warnings) skipped, \(String(format: "%.0f", Date().timeIntervalSince(t0))) s")
             guard !data.isEmpty else { CLI.writeStderr("error: no usable training utterances\n"); throw ExitCode(1) }
-            let provenance = ["corpus": corpus, "utterances": "\(data.count)", "hours": String(format: "%.2f", Double(frames) / 360000),
+            var provenance = ["corpus": corpus, "utterances": "\(data.count)", "hours": String(format: "%.2f", Double(frames) / 360000),
                               "epochs": "\(epochs)", "seed": "\(seed)", "hidden": hidden, "tones": "\(tones)", "context": config.context.map(String.init).joined(separator: ","), "pitch": "\(config.pitch == true)", "tool": "calltriage model train \(CallTriage.version)"]
+            if opts.augmentation.isActive { provenance["augmentation"] = opts.augmentation.summary }
+            if dropout > 0 { provenance["dropout"] = String(format: "%.2f", dropout) }
             let trainer: AcousticTrainer
             if let i = initModel {
                 trainer = AcousticTrainer(starting: try AcousticModel(contentsOf: URL(fileURLWithPath: i)), options: opts)

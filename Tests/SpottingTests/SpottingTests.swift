@@ -439,6 +439,77 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(a.model.mlp, b.model.mlp)
         XCTAssertGreaterThan(a.evaluate(data()).accuracy, 0.95)
     }
+
+    func testAugmentedTrainingIsDeterministicAndStillLearns() {
+        var cfg = AcousticFeatureConfig(); cfg.numBins = 8; cfg.context = [-1, 0, 1]
+        var rng = SplitMix64(seed: 4)
+        let data = (0..<4).map { u in
+            let labels = (0..<200).map { Int32(($0 / 20) % 2 == 0 ? 1 : 5) }
+            let frames = labels.flatMap { l in (0..<8).map { c in Float(l == 1 ? c : 7 - c) + rng.nextFloat() * 0.5 } }
+            return LabelledUtterance(id: "u\(u)", frames: frames, labels: labels)
+        }
+        var o = AcousticTrainer.Options(); o.epochs = 4; o.hidden = [16, 16]; o.batchSize = 32; o.learningRate = 0.01
+        o.augmentation = SpectralAugmentation(warp: 0.1, maxMaskBins: 2); o.dropout = 0.1
+        let a = AcousticTrainer(config: cfg, options: o), b = AcousticTrainer(config: cfg, options: o)
+        a.fitNormalisation(data); b.fitNormalisation(data)
+        a.train(data); b.train(data)
+        XCTAssertEqual(a.model.mlp, b.model.mlp, "same seed, same augmentation draws, same model")
+        XCTAssertGreaterThan(a.evaluate(data).accuracy, 0.95)
+        // The draws change the result: without augmentation the same seed gives another model.
+        var plain = o; plain.augmentation = SpectralAugmentation(); plain.dropout = 0
+        let c = AcousticTrainer(config: cfg, options: plain)
+        c.fitNormalisation(data); c.train(data)
+        XCTAssertNotEqual(a.model.mlp, c.model.mlp)
+    }
+
+    func testWarpPositionsKeepTheBandAndMoveTheBins() {
+        let cfg = AcousticFeatureConfig()
+        let n = cfg.numBins
+        let same = SpectralAugmentation.warpPositions(alpha: 1, config: cfg)
+        for c in 0..<n { XCTAssertEqual(same[c], Double(c), accuracy: 1e-9) }
+        for alpha in [0.9, 1.1] {
+            let p = SpectralAugmentation.warpPositions(alpha: alpha, config: cfg)
+            XCTAssertEqual(p.count, n)
+            XCTAssertEqual(p, p.sorted(), "positions increase with the bin")
+            XCTAssertTrue(p.allSatisfy { $0 >= 0 && $0 <= Double(n - 1) })
+            // A factor above 1 reads each mid-band bin from a higher frequency (formants move down), below 1 from a lower one.
+            XCTAssertEqual(p[n / 2] > Double(n / 2), alpha > 1)
+            // Bin 20's centre (1,190 Hz) read at 1.1 × 1,190 Hz lies 1.41 bins higher, at 0.9 × 1.50 bins lower.
+            XCTAssertEqual(p[n / 2], alpha > 1 ? 21.41 : 18.50, accuracy: 0.01)
+            XCTAssertEqual(p[n - 1], Double(n - 1), accuracy: 0.5, "the top of the band stays near the top")
+        }
+    }
+
+    func testAugmentationMasksOneContiguousBandAndReadsWarpedBins() {
+        var cfg = AcousticFeatureConfig(); cfg.numBins = 10; cfg.context = [0]
+        let sampler = SpectralAugmentation.Sampler(SpectralAugmentation(warp: 0.1, maxMaskBins: 3), config: cfg)
+        var rng = SplitMix64(seed: 11)
+        var s = SpectralAugmentation.Sources(bins: 10)
+        var widths = Set<Int>()
+        for _ in 0..<200 {
+            sampler.draw(using: &rng, into: &s)
+            let masked = s.masked.indices.filter { s.masked[$0] }
+            XCTAssertLessThanOrEqual(masked.count, 3)
+            if let f = masked.first { XCTAssertEqual(masked, Array(f..<(f + masked.count)), "one contiguous band") }
+            widths.insert(masked.count)
+            XCTAssertTrue(s.index.allSatisfy { $0 >= 0 && $0 <= 8 })
+            XCTAssertTrue(s.weight.allSatisfy { $0 >= 0 && $0 <= 1 })
+        }
+        XCTAssertEqual(widths, [0, 1, 2, 3])
+        // Stacking reads the warped, masked bins: a masked bin is the mean (0 after normalisation).
+        var o = AcousticTrainer.Options(); o.hidden = [4]
+        let t = AcousticTrainer(config: cfg, options: o)
+        let u = LabelledUtterance(id: "u", frames: (0..<20).map(Float.init), labels: [0, 0])
+        t.fitNormalisation([u])
+        var src = SpectralAugmentation.Sources(bins: 10)
+        src.index[2] = 3; src.weight[2] = 0.5; src.masked[7] = true
+        var out = [Float](repeating: .nan, count: 10)
+        out.withUnsafeMutableBufferPointer { t.stack(u, 0, into: $0.baseAddress!, reading: src) }
+        XCTAssertEqual(out[7], 0, accuracy: 1e-6)
+        // Bin 2 of frame 0 reads halfway between bins 3 and 4 (values 3 and 4): 3.5, normalised with bin 2's mean and std.
+        XCTAssertEqual(out[2], (3.5 - t.model.mean[2]) / t.model.std[2], accuracy: 1e-5)
+        XCTAssertEqual(out[5], (5 - t.model.mean[5]) / t.model.std[5], accuracy: 1e-5)
+    }
 }
 
 final class KWSScorerTests: XCTestCase {
