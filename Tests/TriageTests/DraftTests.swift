@@ -56,7 +56,12 @@ final class DraftRuleTests: XCTestCase {
         XCTAssertEqual(draft("路口出车祸了，有人受伤流血").handoff, "TRAFFIC")
         let p = draft("楼下有人打架，拿刀了")
         XCTAssertEqual(p.handoff, "POLICE")
-        XCTAssertEqual(p.units.first?.unit, "GAJ")
+        // 110 takes the emergency; the ticket follows the matter, public security stays an alternative.
+        XCTAssertTrue(p.units.contains { $0.unit == "GAJ" })
+        let w = draft("老板欠了我们半年工资，今天去讨薪，他带了几个人拿棍子打我们工友，现在还在打")
+        XCTAssertEqual(w.handoff, "POLICE")
+        XCTAssertEqual(w.units.first?.unit, "RSJ")
+        XCTAssertTrue(w.units.contains { $0.unit == "GAJ" })
     }
 
     func testOutOfScopeHasNoUnits() {
