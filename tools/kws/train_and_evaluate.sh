@@ -4,7 +4,8 @@
 #      ~12 min each at --jobs 1) and the evaluation corpus (seed 12345, the current keyword list:
 #      400 held-out-voice dev utterances and 2.5 h of keyword-free negative speech),
 #   2. train the acoustic model with its tone head on both training corpora (calltriage model
-#      train, 3 x 384 hidden; ~33 min on one core with OpenBLAS, deterministic for the seed),
+#      train, 3 x 384 hidden, spectral augmentation; ~55 min on one core with OpenBLAS,
+#      deterministic for the seed),
 #   3. fit the hit verifier (calltriage model fit-verifier) on a third corpus in the held-out voice
 #      configuration but with other sentences (seed 4242: 800 utterances with keywords, 1.5 h of
 #      keyword-free speech; ~4 min to make, 45 s to fit),
@@ -35,10 +36,11 @@ awk 'NR % 2 == 0' corpus3/neg/manifest.jsonl > corpus3/neg/evaluate.jsonl
   --train-utts 0 --dev-utts 800 --neg-hours 1.5 --jobs 1 "${letters[@]}"
 python3 tools/kws/combine_manifests.py corpus_train_all.jsonl corpus/train/manifest.jsonl corpus2/train/manifest.jsonl
 
-# 2. Acoustic model: phones + tones, ±200 ms context, 3 x 384 hidden. (Add --pitch for pitch
+# 2. Acoustic model: phones + tones, ±200 ms context, 3 x 384 hidden, every example warped in
+#    frequency (±10 %) and masked in up to 5 mel bins (session 10). (Add --pitch for pitch
 #    features: +3.5 points of recall on corpus3, none on the bench's voices; see BENCHMARKS.md.)
 "$BIN" model train corpus_train_all.jsonl --dev corpus/dev/manifest.jsonl --seed 1 --epochs 16 \
-  --hidden 384,384,384 --context="$CONTEXT" --out Models/acoustic/kws.ctkws
+  --hidden 384,384,384 --context="$CONTEXT" --warp 0.1 --freq-mask 5 --out Models/acoustic/kws.ctkws
 
 # 3. Hit verifier, on held-out-voice audio that is not the evaluation's.
 "$BIN" model fit-verifier corpusv/dev/manifest.jsonl corpusv/neg/manifest.jsonl --out Models/acoustic/verifier.tsv
