@@ -106,7 +106,7 @@ extension ModelCommand {
                     : try RecordedHits.load(audioHits!, recordings, keywords: engine.keywords)
             }
             let v = version ?? "triage-" + ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withFullDate])
-            let notes = ["fitted by: calltriage model fit-triage " + CommandLine.arguments.dropFirst(2).joined(separator: " ")] +
+            let notes = ["fitted by: calltriage model fit-triage " + CommandLine.arguments.dropFirst(3).joined(separator: " ")] +
                 sets.enumerated().map { "set \($0.offset + 1): \(labelled[$0.offset]) — \($0.element.calls.count) calls, weight \($0.element.weight)" }
             let (model, report) = fitter.fit(sets, version: v, notes: notes) { CLI.writeStderr("\r\($0)      ") }
             CLI.writeStderr("\n")
