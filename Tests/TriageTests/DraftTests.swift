@@ -58,7 +58,7 @@ final class DraftRuleTests: XCTestCase {
         XCTAssertEqual(p.handoff, "POLICE")
         // 110 takes the emergency; the ticket follows the matter, public security stays an alternative.
         XCTAssertTrue(p.units.contains { $0.unit == "GAJ" })
-        let w = draft("老板欠了我们半年工资，今天去讨薪，他带了几个人拿棍子打我们工友，现在还在打")
+        let w = draft("今天去工地讨薪，包工头叫人拿棍子打我们工友")
         XCTAssertEqual(w.handoff, "POLICE")
         XCTAssertEqual(w.units.first?.unit, "RSJ")
         XCTAssertTrue(w.units.contains { $0.unit == "GAJ" })

@@ -29,6 +29,7 @@ enum Shared {
         w(&topic, "k:消防通道", "fire_hazard", 6)
         // 乱堆乱放 is split between two topics: ambiguous on purpose.
         w(&topic, "k:车祸", "traffic_parking", 6)
+        w(&topic, "k:讨薪", "wage_arrears", 6)
         var type = SoftmaxClassifier(labels: Domain.requestTypes)
         w(&type, "c:type:consult", "consult", 6)
         w(&type, "c:type:complain", "complain", 6)
