@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces Models/triage/weights.tsv: synthetic calls from the phrase banks + the hand-written
 # labelled calls, fitted by `calltriage model fit-triage` (deterministic), then scored on the
-# held-out calls (heldout_calls.jsonl … heldout5_calls.jsonl, never fitted on) and, when ../shared is present, on its 40 dev calls.
+# held-out calls (heldout_calls.jsonl … heldout6_calls.jsonl, never fitted on) and, when ../shared is present, on its 40 dev calls.
 # The hand-written calls are also spoken (tools/bench/make_bench_set.py, held-out voices, seed 777,
 # ~11 minutes the first time, cached in bench-out/trainaudio) and spotted with the shipped acoustic model, keyword
 # list, thresholds and verifier (--spot): those hits are each call's second audio view, so the
@@ -24,4 +24,5 @@ python3 tools/bench/make_bench_set.py "${HUMAN[@]}" --seed 777 --jobs 2 --out be
 "$BIN" model evaluate-triage tools/triage/data/heldout3_calls.jsonl
 "$BIN" model evaluate-triage tools/triage/data/heldout4_calls.jsonl
 "$BIN" model evaluate-triage tools/triage/data/heldout5_calls.jsonl
+"$BIN" model evaluate-triage tools/triage/data/heldout6_calls.jsonl
 if [ -f ../shared/data/dev_calls.jsonl ]; then "$BIN" model evaluate-triage ../shared/data/dev_calls.jsonl; fi
