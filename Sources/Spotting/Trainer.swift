@@ -190,7 +190,10 @@ public final class AcousticTrainer {
                 for c in 0..<nb {
                     let v: Float
                     if sources.masked[c] { v = model.mean[c] }
-                    else { let i = sources.index[c], w = sources.weight[c]; v = base[i] * (1 - w) + base[min(i + 1, nb - 1)] * w }
+                    else {
+                        let i = sources.index[c], w = sources.weight[c]
+                        v = w == 0 ? base[i] : base[i] * (1 - w) + base[min(i + 1, nb - 1)] * w
+                    }
                     dst[o + c] = (v - model.mean[c]) / model.std[c]
                 }
             }
@@ -411,7 +414,8 @@ public struct SpectralAugmentation: Sendable, Equatable {
         let tables: [[Double]]
         public init(_ options: SpectralAugmentation, config: AcousticFeatureConfig) {
             self.options = options; self.config = config
-            tables = options.warp > 0
+            // Warping interpolates between neighbouring bins: it needs two at least.
+            tables = options.warp > 0 && config.numBins >= 2
                 ? (0...64).map { k in SpectralAugmentation.warpPositions(alpha: 1 + Double(options.warp) * (Double(k) / 32 - 1), config: config) }
                 : []
         }
@@ -425,7 +429,7 @@ public struct SpectralAugmentation: Sendable, Equatable {
             }
             for c in 0..<n { s.masked[c] = false }
             if options.maxMaskBins > 0 {
-                let width = Int(rng.next() % UInt64(options.maxMaskBins + 1))
+                let width = Int(rng.next() % UInt64(min(options.maxMaskBins, n) + 1))
                 if width > 0 {
                     let first = Int(rng.next() % UInt64(n - width + 1))
                     for c in first..<(first + width) { s.masked[c] = true }

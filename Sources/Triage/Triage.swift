@@ -328,7 +328,7 @@ public struct TriageEngine: Sendable {
 
     /// Units from the topic distribution: each topic passes its probability to its usual units
     /// (shares 1 : 0.35 : 0.2 by rank); STREET/DISTRICT become the concrete office when the place
-    /// resolves; a POLICE hand-off puts the police first.
+    /// resolves; a POLICE hand-off adds `policeUnitWeight` to the public security bureau (GAJ).
     func rankUnits(topicRanked: [(label: String, p: Double)], handoff: String?, place: ResolvedPlace,
                    topicEvidence: [TicketDraft.Evidence], placeEvidence: [String]) -> [TicketDraft.UnitSuggestion] {
         let shares = [1.0, 0.35, 0.2, 0.15, 0.1]

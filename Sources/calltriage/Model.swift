@@ -76,6 +76,9 @@ struct ModelCommand: ParsableCommand {
                 config.pitch = true
             }
             if let i = initModel { config = try AcousticModel(contentsOf: URL(fileURLWithPath: i)).feature }
+            guard freqMask <= config.numBins else {
+                throw ValidationError("--freq-mask: the model has \(config.numBins) mel bins, got \(freqMask)")
+            }
             var warnings = 0
             let t0 = Date()
             // Entries with a transcript but no timings are aligned with the starting model.
@@ -92,6 +95,11 @@ struct ModelCommand: ParsableCommand {
             var provenance = ["corpus": corpus, "utterances": "\(data.count)", "hours": String(format: "%.2f", Double(frames) / 360000),
                               "epochs": "\(epochs)", "seed": "\(seed)", "hidden": hidden, "tones": "\(tones)", "context": config.context.map(String.init).joined(separator: ","), "pitch": "\(config.pitch == true)", "tool": "calltriage model train \(CallTriage.version)"]
             if opts.augmentation.isActive { provenance["augmentation"] = opts.augmentation.summary }
+            if let i = initModel {
+                // A continued model keeps the record of the one it started from.
+                provenance["init"] = i
+                for (k, v) in try AcousticModel(contentsOf: URL(fileURLWithPath: i)).header.provenance { provenance["base." + k] = v }
+            }
             if dropout > 0 { provenance["dropout"] = String(format: "%.2f", dropout) }
             let trainer: AcousticTrainer
             if let i = initModel {

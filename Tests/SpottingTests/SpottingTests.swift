@@ -455,11 +455,18 @@ final class ModelFileTests: XCTestCase {
         a.train(data); b.train(data)
         XCTAssertEqual(a.model.mlp, b.model.mlp, "same seed, same augmentation draws, same model")
         XCTAssertGreaterThan(a.evaluate(data).accuracy, 0.95)
-        // The draws change the result: without augmentation the same seed gives another model.
-        var plain = o; plain.augmentation = SpectralAugmentation(); plain.dropout = 0
-        let c = AcousticTrainer(config: cfg, options: plain)
-        c.fitNormalisation(data); c.train(data)
-        XCTAssertNotEqual(a.model.mlp, c.model.mlp)
+        // Each of them changes the result on its own: same seed, another model.
+        func trained(_ aug: SpectralAugmentation, dropout: Float) -> MLP {
+            var p = o; p.augmentation = aug; p.dropout = dropout
+            let t = AcousticTrainer(config: cfg, options: p)
+            t.fitNormalisation(data); t.train(data)
+            return t.model.mlp
+        }
+        let plain = trained(SpectralAugmentation(), dropout: 0)
+        XCTAssertNotEqual(a.model.mlp, plain)
+        XCTAssertNotEqual(trained(SpectralAugmentation(warp: 0.1), dropout: 0), plain, "warp alone")
+        XCTAssertNotEqual(trained(SpectralAugmentation(maxMaskBins: 2), dropout: 0), plain, "mask alone")
+        XCTAssertNotEqual(trained(SpectralAugmentation(), dropout: 0.1), plain, "dropout alone")
     }
 
     func testWarpPositionsKeepTheBandAndMoveTheBins() {
@@ -496,6 +503,11 @@ final class ModelFileTests: XCTestCase {
             XCTAssertTrue(s.weight.allSatisfy { $0 >= 0 && $0 <= 1 })
         }
         XCTAssertEqual(widths, [0, 1, 2, 3])
+        // A mask wider than the bins masks them all, no more; one bin is never warped.
+        var one = AcousticFeatureConfig(); one.numBins = 1; one.context = [0]
+        var s1 = SpectralAugmentation.Sources(bins: 1)
+        let wide = SpectralAugmentation.Sampler(SpectralAugmentation(warp: 0.2, maxMaskBins: 5), config: one)
+        for _ in 0..<20 { wide.draw(using: &rng, into: &s1); XCTAssertEqual(s1.index, [0]); XCTAssertEqual(s1.weight, [0]) }
         // Stacking reads the warped, masked bins: a masked bin is the mean (0 after normalisation).
         var o = AcousticTrainer.Options(); o.hidden = [4]
         let t = AcousticTrainer(config: cfg, options: o)

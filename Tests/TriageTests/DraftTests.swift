@@ -56,12 +56,19 @@ final class DraftRuleTests: XCTestCase {
         XCTAssertEqual(draft("路口出车祸了，有人受伤流血").handoff, "TRAFFIC")
         let p = draft("楼下有人打架，拿刀了")
         XCTAssertEqual(p.handoff, "POLICE")
-        // 110 takes the emergency; the ticket follows the matter, public security stays an alternative.
-        XCTAssertTrue(p.units.contains { $0.unit == "GAJ" })
+        // 110 takes the emergency; the ticket follows the matter (打架 → neighbourhood → the street
+        // office), public security stays the alternative with the hand-off's weight.
+        let weight = engine.options.policeUnitWeight
+        XCTAssertEqual(p.units.map(\.unit).prefix(2), ["STREET", "GAJ"])
+        XCTAssertEqual(p.units[1].score, weight, accuracy: 1e-9)
+        XCTAssertTrue(p.units[1].reasons.first?.contains("POLICE (110)") ?? false)
         let w = draft("今天去工地讨薪，包工头叫人拿棍子打我们工友")
         XCTAssertEqual(w.handoff, "POLICE")
-        XCTAssertEqual(w.units.first?.unit, "RSJ")
-        XCTAssertTrue(w.units.contains { $0.unit == "GAJ" })
+        XCTAssertEqual(w.units.map(\.unit).prefix(2), ["RSJ", "GAJ"])
+        XCTAssertEqual(w.units[1].score, weight, accuracy: 1e-9)
+        // With the old weight (1) public security came first.
+        var old = engine; old.options.policeUnitWeight = 1
+        XCTAssertEqual(old.draft(TriageInput(id: "t", transcript: "今天去工地讨薪，包工头叫人拿棍子打我们工友")).units.first?.unit, "GAJ")
     }
 
     func testOutOfScopeHasNoUnits() {

@@ -2,7 +2,7 @@
 # Reproduces Models/acoustic/ and the keyword-spotting numbers in BENCHMARKS.md:
 #   1. generate two training corpora (tools/corpus/make_corpus.py, seeds 12345 and 777, 7 h each;
 #      ~12 min each at --jobs 1) and the evaluation corpus (seed 12345, the current keyword list:
-#      400 held-out-voice dev utterances and 2.5 h of keyword-free negative speech),
+#      400 held-out-voice dev utterances and 2 h (asked; 2.5 h made) of keyword-free negative speech),
 #   2. train the acoustic model with its tone head on both training corpora (calltriage model
 #      train, 3 x 384 hidden, spectral augmentation; ~55 min on one core with OpenBLAS,
 #      deterministic for the seed),
