@@ -75,7 +75,9 @@ struct ModelCommand: ParsableCommand {
                 guard initModel == nil else { throw ValidationError("--pitch: a model continued with --init keeps its own features") }
                 config.pitch = true
             }
-            if let i = initModel { config = try AcousticModel(contentsOf: URL(fileURLWithPath: i)).feature }
+            // The starting model, read once: its features, its aligner, its weights and its record.
+            let base = try initModel.map { try AcousticModel(contentsOf: URL(fileURLWithPath: $0)) }
+            if let b = base { config = b.feature }
             guard freqMask <= config.numBins else {
                 throw ValidationError("--freq-mask: the model has \(config.numBins) mel bins, got \(freqMask)")
             }
@@ -83,7 +85,7 @@ struct ModelCommand: ParsableCommand {
             let t0 = Date()
             // Entries with a transcript but no timings are aligned with the starting model.
             let lexicon = try? Lexicon(directory: ModelPaths.lexicon)
-            let aligner = try initModel.map { ForcedAligner(model: try AcousticModel(contentsOf: URL(fileURLWithPath: $0)), lexicon: lexicon ?? Lexicon()) }
+            let aligner = base.map { ForcedAligner(model: $0, lexicon: lexicon ?? Lexicon()) }
             let data = try TrainingCorpus.load(manifest: URL(fileURLWithPath: corpus), config: config, limit: limit, aligner: aligner) { w in
                 warnings += 1
                 if warnings <= 10 { log.warning("\(w)") }
@@ -95,15 +97,15 @@ struct ModelCommand: ParsableCommand {
             var provenance = ["corpus": corpus, "utterances": "\(data.count)", "hours": String(format: "%.2f", Double(frames) / 360000),
                               "epochs": "\(epochs)", "seed": "\(seed)", "hidden": hidden, "tones": "\(tones)", "context": config.context.map(String.init).joined(separator: ","), "pitch": "\(config.pitch == true)", "tool": "calltriage model train \(CallTriage.version)"]
             if opts.augmentation.isActive { provenance["augmentation"] = opts.augmentation.summary }
-            if let i = initModel {
+            if let i = initModel, let b = base {
                 // A continued model keeps the record of the one it started from.
                 provenance["init"] = i
-                for (k, v) in try AcousticModel(contentsOf: URL(fileURLWithPath: i)).header.provenance { provenance["base." + k] = v }
+                for (k, v) in b.header.provenance { provenance["base." + k] = v }
             }
             if dropout > 0 { provenance["dropout"] = String(format: "%.2f", dropout) }
             let trainer: AcousticTrainer
-            if let i = initModel {
-                trainer = AcousticTrainer(starting: try AcousticModel(contentsOf: URL(fileURLWithPath: i)), options: opts)
+            if let b = base {
+                trainer = AcousticTrainer(starting: b, options: opts)
             } else {
                 trainer = AcousticTrainer(config: config, options: opts, provenance: provenance)
                 trainer.fitNormalisation(data)
